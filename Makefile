@@ -1,0 +1,56 @@
+# One command to serve, one to test. Both build what they need from a bare Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test admin lint format clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Re-install only when a requirements file changed.
+$(VENV)/.prod-installed: requirements/base.txt requirements/prod.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements/prod.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/prod.txt requirements/dev.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@ $(VENV)/.prod-installed
+
+# A SECRET_KEY made once and kept in .env (never committed), unless the environment sets one.
+.env:
+	@if [ -z "$$SECRET_KEY" ]; then \
+		echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env; \
+		echo "Wrote a new SECRET_KEY to .env"; \
+	else touch .env; fi
+
+run: $(VENV)/.prod-installed .env
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) first_admin
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py iotserver.wsgi
+
+admin: $(VENV)/.prod-installed .env
+	$(MANAGE) createsuperuser
+
+# The MicroPython interpreter (WebAssembly, under Node) that the firmware tests run on.
+tests/firmware/node_modules/.package-lock.json: tests/firmware/package-lock.json
+	npm ci --prefix tests/firmware --no-audit --no-fund --loglevel=error
+
+FIRMWARE_DEPS := $(if $(wildcard tests/firmware/package-lock.json),tests/firmware/node_modules/.package-lock.json)
+
+test: $(VENV)/.dev-installed $(FIRMWARE_DEPS)
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles tests/firmware/node_modules

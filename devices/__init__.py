@@ -1,0 +1,1 @@
+"""Weather stations: who may post, with which key, and what each field means."""

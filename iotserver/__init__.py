@@ -1,0 +1,1 @@
+"""Home weather station server: project settings and wiring."""

@@ -1,0 +1,18 @@
+"""URL map: the station URL the boards know, the JSON API, and the admin."""
+
+from django.contrib import admin
+from django.urls import path, re_path
+
+from readings import views
+from readings.api import ReadingsApi
+
+# The original boards send everything in the path. Each part is matched loosely here and
+# checked by the view, so that a bad value gets a 400 with a reason, not a bare 404.
+STATION_URL = r"API_key=(?P<key>[^/]*)/mac=(?P<mac>[^/]*)/field=(?P<field>[^/]*)/data=(?P<data>[^/]*)/?$"
+
+urlpatterns = [
+    re_path(r"^update/" + STATION_URL, views.station_update, name="station-update"),
+    re_path(r"^" + STATION_URL, views.station_update, name="station-update-short"),
+    path("api/readings/", ReadingsApi.as_view(), name="api-readings"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Readings: every measurement a station sent, and the one path by which they are stored."""

@@ -1,0 +1,7 @@
+"""App configuration for readings."""
+
+from django.apps import AppConfig
+
+
+class ReadingsConfig(AppConfig):
+    name = "readings"

@@ -1,0 +1,89 @@
+"""What may be stored: the checks every reading passes, whichever way it arrived."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+
+from devices.models import FIELD_NUMBERS, HUMIDITY, PRESSURE, TEMPERATURE, Field
+from iotserver.refusals import Refused
+
+# Beyond these a sensor is broken or misread, not measuring weather. Temperature in °C
+# (Earth's records are -89.2 and 56.7), pressure in hPa, relative humidity in %.
+PLAUSIBLE_RANGES = {
+    TEMPERATURE: (-90.0, 70.0),
+    PRESSURE: (300.0, 1100.0),
+    HUMIDITY: (0.0, 100.0),
+}
+# A board whose clock runs a little fast is not lying about the future.
+CLOCK_SKEW = timedelta(minutes=2)
+MAX_VALUE_TEXT = 32
+
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?")
+_FIELD = re.compile(r"\d{1,2}")
+
+
+@dataclass(frozen=True)
+class NewReading:
+    field: int
+    value: float
+    recorded_at: datetime | None = None  # None: the server stamps it on arrival
+
+
+def parse_field(text: str) -> int:
+    if not _FIELD.fullmatch(text) or int(text) not in FIELD_NUMBERS:
+        raise Refused(f"field must be a whole number from 1 to 8, not {text[:20]!r}")
+    return int(text)
+
+
+def parse_value(text: str) -> float:
+    """A reading's value from text, as boards send str(float): plain decimal notation only."""
+    if len(text) > MAX_VALUE_TEXT or not _DECIMAL.fullmatch(text):
+        raise Refused(f"data must be a number, not {text[:20]!r}")
+    return float(text)
+
+
+def parse_time(raw: object) -> datetime:
+    """A board's timestamp: ISO 8601 (with a zone; none means UTC) or Unix epoch seconds."""
+    if isinstance(raw, bool):
+        raise Refused("recorded_at must be ISO 8601 or epoch seconds")
+    if isinstance(raw, int | float):
+        if not math.isfinite(raw) or abs(raw) > 1e11:
+            raise Refused("recorded_at is out of range")
+        return datetime.fromtimestamp(raw, tz=UTC)
+    if isinstance(raw, str) and len(raw) <= 40:
+        try:
+            parsed = parse_datetime(raw.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise Refused("recorded_at must be ISO 8601 or epoch seconds")
+
+
+def earliest_time() -> datetime:
+    return parse_time(settings.READINGS_EARLIEST)
+
+
+def check_reading(reading: NewReading, *, fields: dict[int, Field], received_at: datetime) -> None:
+    """Raise Refused unless this reading may be stored for a device with these fields."""
+    if reading.field not in FIELD_NUMBERS:
+        raise Refused(f"field must be from 1 to 8, not {reading.field}")
+    field = fields.get(reading.field)
+    if field is None:
+        raise Refused(f"field {reading.field} is not set up for this device; add it in the admin")
+    if not math.isfinite(reading.value):
+        raise Refused("data must be a finite number")
+    low, high = PLAUSIBLE_RANGES.get(field.kind, (-math.inf, math.inf))
+    if not low <= reading.value <= high:
+        raise Refused(f"{reading.value:g} is not a plausible {field.kind} (allowed {low:g} to {high:g})")
+    if reading.recorded_at is not None:
+        if reading.recorded_at > received_at + CLOCK_SKEW:
+            raise Refused("recorded_at is in the future; is the board's clock set?")
+        if reading.recorded_at < earliest_time():
+            raise Refused(f"recorded_at is before {settings.READINGS_EARLIEST}; is the board's clock set?")

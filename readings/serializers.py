@@ -1,0 +1,76 @@
+"""The JSON form's shapes: one reading, or a batch a board sends after an outage."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from devices.mac import normalise_mac
+from iotserver.refusals import Refused
+from readings.rules import NewReading, parse_time, parse_value
+from readings.services import MAX_BATCH
+
+
+class ValueField(serializers.Field):
+    """A JSON number, or a string holding one (as ThingSpeak clients send); never a boolean."""
+
+    def to_internal_value(self, data: object) -> float:
+        try:
+            if isinstance(data, int | float) and not isinstance(data, bool):
+                return float(data)
+            if isinstance(data, str):
+                return parse_value(data.strip())
+        except (Refused, OverflowError):
+            pass
+        raise serializers.ValidationError("must be a number")
+
+
+class TimeField(serializers.Field):
+    def to_internal_value(self, data: object):
+        try:
+            return parse_time(data)
+        except Refused as refusal:
+            raise serializers.ValidationError(refusal.reason) from None
+
+
+class MacField(serializers.CharField):
+    def to_internal_value(self, data: object) -> str:
+        try:
+            return normalise_mac(super().to_internal_value(data))
+        except ValueError:
+            raise serializers.ValidationError("must look like aa:bb:cc:dd:ee:ff") from None
+
+
+class ReadingIn(serializers.Serializer):
+    field = serializers.IntegerField(min_value=1, max_value=8)
+    data = ValueField()
+    recorded_at = TimeField(required=False, allow_null=True)
+
+
+class ReadingsIn(serializers.Serializer):
+    """{"mac", "field", "data"[, "recorded_at"]} or {"mac", "readings": [...]}; api_key optional."""
+
+    mac = MacField(max_length=40)
+    api_key = serializers.CharField(required=False, max_length=200)
+    field = serializers.IntegerField(required=False, min_value=1, max_value=8)
+    data = ValueField(required=False)
+    recorded_at = TimeField(required=False, allow_null=True)
+    readings = ReadingIn(many=True, required=False, max_length=MAX_BATCH, allow_empty=False)
+
+    def validate(self, attrs: dict) -> dict:
+        single = "field" in attrs or "data" in attrs
+        if single == ("readings" in attrs):
+            raise serializers.ValidationError("send either field and data, or a list of readings")
+        if single and not ("field" in attrs and "data" in attrs):
+            raise serializers.ValidationError("a single reading needs both field and data")
+        return attrs
+
+    def new_readings(self) -> list[NewReading]:
+        values = self.validated_data
+        if "readings" in values:
+            return [
+                NewReading(field=r["field"], value=r["data"], recorded_at=r.get("recorded_at"))
+                for r in values["readings"]
+            ]
+        return [
+            NewReading(field=values["field"], value=values["data"], recorded_at=values.get("recorded_at"))
+        ]

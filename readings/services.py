@@ -1,0 +1,77 @@
+"""The one write path: every way a reading arrives ends in record_readings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.timezone import now
+
+from devices.models import Device
+from iotserver.refusals import Refused
+from readings.models import Reading
+from readings.rules import NewReading, check_reading
+
+MAX_BATCH = 1000
+
+
+def record_readings(*, device: Device, readings: Sequence[NewReading]) -> list[int]:
+    """Store the readings whole or not at all; answer their ids in the order given.
+
+    A board-stamped reading already stored (a retry after a lost answer) is not stored
+    again: its existing id is answered. Raises Refused, storing nothing, if any reading
+    breaks a rule.
+    """
+    if not readings:
+        raise Refused("no readings in the request")
+    if len(readings) > MAX_BATCH:
+        raise Refused(f"at most {MAX_BATCH} readings per request, not {len(readings)}")
+    received_at = now()
+    fields = {field.number: field for field in device.fields.all()}
+    for reading in readings:
+        check_reading(reading, fields=fields, received_at=received_at)
+    try:
+        return _store(device, readings, received_at)
+    except IntegrityError:
+        # Only on PostgreSQL, when the same batch arrives twice at the same moment: the other
+        # copy has committed by now, so a second pass finds its rows and stores nothing new.
+        return _store(device, readings, received_at)
+
+
+def _store(device: Device, readings: Sequence[NewReading], received_at: datetime) -> list[int]:
+    with transaction.atomic():
+        # Each reading's slot holds the id it already has, or the row about to be inserted.
+        already = _stamped_already(device, readings)
+        slots: list[int | Reading] = []
+        fresh: list[Reading] = []
+        for reading in readings:
+            key = (reading.field, reading.recorded_at)
+            if reading.recorded_at is not None and key in already:
+                slots.append(already[key])
+                continue
+            row = Reading(
+                device=device,
+                field=reading.field,
+                value=reading.value,
+                recorded_at=reading.recorded_at or received_at,
+                stamped_by_device=reading.recorded_at is not None,
+            )
+            if reading.recorded_at is not None:
+                already[key] = row  # the same reading twice in one batch is stored once
+            fresh.append(row)
+            slots.append(row)
+        Reading.objects.bulk_create(fresh)
+        Device.objects.filter(pk=device.pk).update(last_seen=received_at)
+    return [slot if isinstance(slot, int) else slot.pk for slot in slots]
+
+
+def _stamped_already(device: Device, readings: Sequence[NewReading]) -> dict:
+    """Ids of the board-stamped readings in this request that are stored already."""
+    times = {reading.recorded_at for reading in readings if reading.recorded_at is not None}
+    if not times:
+        return {}  # the station URL's case: nothing to look up
+    rows = Reading.objects.filter(device=device, stamped_by_device=True, recorded_at__in=times).values_list(
+        "field", "recorded_at", "id"
+    )
+    return {(field, recorded_at): id_ for field, recorded_at, id_ in rows}
