@@ -11,17 +11,25 @@ from devices.services import IssuedKey, device_register
 @pytest.fixture
 def outside(db) -> IssuedKey:
     """The back-porch station, temperature on field 1, as the original outside board posts."""
-    return device_register(name="Back porch", mac="6C:EF:7A:3B:9D:E8", placement=OUTSIDE, location="Back porch")
+    return device_register(
+        name="Back porch", mac="6C:EF:7A:3B:9D:E8", placement=OUTSIDE, location="Back porch"
+    )
 
 
 @pytest.fixture
 def inside(db) -> IssuedKey:
     """The living-room station, temperature on field 2, as the original inside board posts."""
     return device_register(
-        name="Living room", mac="6c-ef-7a-3b-9d-e9", placement=INSIDE, location="Living room", temperature_field=2
+        name="Living room",
+        mac="6c-ef-7a-3b-9d-e9",
+        placement=INSIDE,
+        location="Living room",
+        temperature_field=2,
     )
 
 
-def station_url(issued: IssuedKey, *, field: int | str = 1, data: str = "21.5625", prefix: str = "/update") -> str:
+def station_url(
+    issued: IssuedKey, *, field: int | str = 1, data: str = "21.5625", prefix: str = "/update"
+) -> str:
     device = issued.api_key.device
     return f"{prefix}/API_key={issued.key}/mac={device.mac}/field={field}/data={data}"
