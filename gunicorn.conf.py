@@ -10,5 +10,5 @@ timeout = 30
 # Let a worker finish its request when told to stop, so an answered reading is a stored reading.
 graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-logger_class = "iotserver.access_log.RedactingLogger"
+logger_class = "iotserver.redaction.RedactingLogger"
 proc_name = "iotserver"

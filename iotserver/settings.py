@@ -127,6 +127,8 @@ READINGS_EARLIEST = env("READINGS_EARLIEST", default="2020-01-01T00:00:00Z")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every handler redacts: a refused station URL is logged with its path, key and all.
+    "filters": {"redact_keys": {"()": "iotserver.redaction.RedactKeysFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_keys"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -22,6 +22,7 @@ class LiveServer:
     url: str
     database: Path
     access_log: Path
+    error_log: Path
     env: dict
     process: subprocess.Popen
 
@@ -87,7 +88,9 @@ def gunicorn_server(folder: Path, workers: int = 2, extra_env: dict | None = Non
         stdout=subprocess.DEVNULL,
         stderr=open(folder / "gunicorn.err", "w"),  # noqa: SIM115 - lives as long as the server
     )
-    server = LiveServer(f"http://127.0.0.1:{port}", database, access_log, env, process)
+    server = LiveServer(
+        f"http://127.0.0.1:{port}", database, access_log, folder / "gunicorn.err", env, process
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

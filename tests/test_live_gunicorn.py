@@ -95,11 +95,14 @@ def test_concurrent_boards_over_http_lose_nothing(server, board):
     assert stored(server, "PRAGMA journal_mode")[0][0] == "wal"
 
 
-def test_the_access_log_never_holds_a_key(server, board):
+def test_no_log_ever_holds_a_key(server, board):
     server.get(f"/update/API_key={board['key']}/mac={board['mac']}/field=1/data=20.5")
-    server.process.terminate()  # flush the log
+    server.get(f"/update/API_key={board['key']}/mac={board['mac']}/field=1/data=nan")  # Django logs refusals
+    server.process.terminate()  # flush the logs
     server.process.wait(timeout=20)
 
-    log = server.access_log.read_text()
-    assert "API_key=<redacted>" in log
-    assert board["key"] not in log
+    access_log = server.access_log.read_text()
+    error_log = server.error_log.read_text()
+    assert "API_key=<redacted>" in access_log
+    assert "Bad Request: /update/API_key=<redacted>" in error_log
+    assert board["key"] not in access_log + error_log
