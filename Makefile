@@ -41,8 +41,10 @@ tests/firmware/node_modules/.package-lock.json: tests/firmware/package-lock.json
 
 FIRMWARE_DEPS := $(if $(wildcard tests/firmware/package-lock.json),tests/firmware/node_modules/.package-lock.json)
 
+# The suite on SQLite, then on PostgreSQL in a fresh database if a server answers on 127.0.0.1:5432
+# (or at TEST_POSTGRES_URL); without one it says the PostgreSQL pass was skipped.
 test: $(VENV)/.dev-installed $(FIRMWARE_DEPS)
-	$(PY) -m pytest
+	bash tests/both_engines.sh $(PY)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

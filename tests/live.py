@@ -1,18 +1,29 @@
-"""A real gunicorn serving the project on loopback, with its own SQLite file, for end-to-end tests."""
+"""A real gunicorn serving the project on loopback, with its own database, for end-to-end tests.
+
+Its own SQLite file when the suite runs on SQLite; its own fresh PostgreSQL database (on the
+suite's server, dropped afterwards) when the suite runs on PostgreSQL; or a given DATABASE_URL,
+which lets two servers share one database.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
+from django.conf import settings
+
+from tests import postgres
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +31,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 @dataclass
 class LiveServer:
     url: str
-    database: Path
+    database: Path | str  # the SQLite file, or the PostgreSQL database's URL
     access_log: Path
     error_log: Path
     env: dict
@@ -41,6 +52,18 @@ class LiveServer:
     def get(self, path: str) -> tuple[int, str]:
         return request(self.url + path)
 
+    @property
+    def vendor(self) -> str:
+        return "sqlite" if isinstance(self.database, Path) else "postgresql"
+
+    def query(self, sql: str) -> list[tuple]:
+        """Rows of one SQL statement, read straight from this server's database."""
+        if self.vendor == "sqlite":
+            with sqlite3.connect(self.database) as db:
+                return db.execute(sql).fetchall()
+        with psycopg.connect(self.database, autocommit=True) as db:
+            return db.execute(sql).fetchall()
+
 
 def request(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
@@ -57,17 +80,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def suite_on_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
 @contextmanager
-def gunicorn_server(folder: Path, workers: int = 2, extra_env: dict | None = None) -> Iterator[LiveServer]:
-    """Migrate a fresh SQLite file in `folder` and serve it as `make run` does, on a free loopback port."""
+def gunicorn_server(
+    folder: Path, workers: int = 2, extra_env: dict | None = None, database_url: str | None = None
+) -> Iterator[LiveServer]:
+    """Migrate the server's own database and serve it as `make run` does, on a free loopback port."""
+    with ExitStack() as cleanup:
+        if database_url:
+            database: Path | str = database_url if "://" in database_url else Path(database_url)
+        elif suite_on_postgresql():
+            server = postgres.probe()
+            if server is None:
+                raise RuntimeError(postgres.unreachable_reason())
+            database = cleanup.enter_context(postgres.fresh_database(server, "live"))
+        else:
+            database = folder / "live.sqlite3"
+        yield cleanup.enter_context(_serve(folder, workers, extra_env, database))
+
+
+@contextmanager
+def _serve(folder: Path, workers: int, extra_env: dict | None, database: Path | str) -> Iterator[LiveServer]:
     port = free_port()
-    database = folder / "live.sqlite3"
-    access_log = folder / "access.log"
+    access_log = folder / f"access-{port}.log"
+    error_log = folder / f"gunicorn-{port}.err"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "iotserver.settings",
         "SECRET_KEY": "live-test-only",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": f"sqlite:///{database}" if isinstance(database, Path) else database,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": str(access_log),
         "WEB_CONCURRENCY": str(workers),
@@ -86,11 +130,9 @@ def gunicorn_server(folder: Path, workers: int = 2, extra_env: dict | None = Non
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(folder / "gunicorn.err", "w"),  # noqa: SIM115 - lives as long as the server
+        stderr=open(error_log, "w"),  # noqa: SIM115 - lives as long as the server
     )
-    server = LiveServer(
-        f"http://127.0.0.1:{port}", database, access_log, folder / "gunicorn.err", env, process
-    )
+    server = LiveServer(f"http://127.0.0.1:{port}", database, access_log, error_log, env, process)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -99,9 +141,7 @@ def gunicorn_server(folder: Path, workers: int = 2, extra_env: dict | None = Non
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "gunicorn did not start: " + (folder / "gunicorn.err").read_text()
-                    ) from None
+                    raise RuntimeError("gunicorn did not start: " + error_log.read_text()) from None
                 time.sleep(0.1)
         yield server
     finally:

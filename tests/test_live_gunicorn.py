@@ -1,9 +1,8 @@
-"""The real thing: gunicorn as `make run` starts it, a board's GETs over HTTP, rows in the SQLite file."""
+"""The real thing: gunicorn as `make run` starts it, a board's GETs over HTTP, rows in its database."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -26,8 +25,7 @@ def board(server) -> dict:
 
 
 def stored(server, sql: str = "SELECT COUNT(*) FROM readings_reading"):
-    with sqlite3.connect(server.database) as db:
-        return db.execute(sql).fetchall()
+    return server.query(sql)
 
 
 def test_a_board_posting_both_url_forms_is_stored(server, board):
@@ -92,7 +90,8 @@ def test_concurrent_boards_over_http_lose_nothing(server, board):
 
     assert statuses.count(200) == 400
     assert stored(server)[0][0] == before + 400
-    assert stored(server, "PRAGMA journal_mode")[0][0] == "wal"
+    if server.vendor == "sqlite":  # readers beside the writer: the setting the workers depend on
+        assert stored(server, "PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_no_log_ever_holds_a_key(server, board):
