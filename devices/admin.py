@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
 from devices.keys import check_chosen_key
-from devices.models import ApiKey, Device, Field
+from devices.models import READ, ApiKey, Device, Field
 from devices.services import IssuedKey, key_issue, key_revoke
 from readings.models import Reading
 
@@ -23,7 +23,7 @@ class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["prefix", "created_at", "revoked_at"]
+    fields = readonly_fields = ["prefix", "scope", "created_at", "revoked_at"]
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -77,7 +77,7 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ["placement", "is_active"]
     search_fields = ["name", "mac", "location"]
     readonly_fields = ["created_at", "last_seen"]
-    actions = ["issue_key", "deactivate"]
+    actions = ["issue_key", "issue_read_key", "deactivate"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -118,6 +118,17 @@ class DeviceAdmin(admin.ModelAdmin):
         for device in queryset:
             show_key_once(request, key_issue(device=device))
 
+    @admin.action(description="Issue a read key (for apps that read: ThingSpeak feeds, the read API)")
+    def issue_read_key(self, request, queryset) -> None:
+        for device in queryset:
+            issued = key_issue(device=device, scope=READ)
+            messages.warning(
+                request,
+                f"Read key for {device.name}: {issued.key} — copy it now, it will not be shown again. "
+                f"It reads channel {device.pk}: "
+                + request.build_absolute_uri(f"/channels/{device.pk}/feeds.json?api_key={issued.key}"),
+            )
+
     @admin.action(description="Deactivate: refuse their readings from now on")
     def deactivate(self, request, queryset) -> None:
         count = queryset.update(is_active=False)
@@ -126,9 +137,9 @@ class DeviceAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "device", "created_at", "revoked_at"]
-    list_filter = ["device", ("revoked_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["device", "prefix", "created_at", "revoked_at"]
+    list_display = ["__str__", "device", "scope", "created_at", "revoked_at"]
+    list_filter = ["device", "scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["device", "prefix", "scope", "created_at", "revoked_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:

@@ -24,6 +24,11 @@ KINDS = (
 )
 DEFAULT_UNITS = {TEMPERATURE: "°C", PRESSURE: "hPa", HUMIDITY: "%", OTHER: ""}
 
+# A write key stores readings; a read key (ThingSpeak's "Read API Key") only reads them.
+WRITE = "write"
+READ = "read"
+KEY_SCOPES = ((WRITE, "Write"), (READ, "Read"))
+
 FIELD_NUMBERS = range(1, 9)  # the original station URL and ThingSpeak both number fields 1..8
 
 
@@ -87,6 +92,8 @@ class ApiKey(models.Model):
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="api_keys")
     prefix = models.CharField(max_length=8, editable=False, help_text="The key's first characters.")
     hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    # Separate so that a key printed into a dashboard or app that only reads cannot post readings.
+    scope = models.CharField(max_length=5, choices=KEY_SCOPES, default=WRITE, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -96,7 +103,7 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
-        return f"{self.prefix}… ({state})"
+        return f"{self.prefix}… ({self.scope}, {state})"
 
     @property
     def is_revoked(self) -> bool:

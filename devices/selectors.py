@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from devices.keys import hash_key
-from devices.models import ApiKey, Device
+from devices.models import READ, WRITE, ApiKey, Device
 from iotserver.refusals import Forbidden
 
 MAX_KEY_LENGTH = 200  # far above any real key; refuses absurd input before hashing it
 
 
 def device_for_key(*, key: str, mac: str | None = None) -> Device:
-    """The active device that this key belongs to, checked against the MAC the board sent.
+    """The active device that this write key belongs to, checked against the MAC the board sent.
+
+    `mac=None` (a ThingSpeak write, which carries none) identifies the device by the key alone.
+    A read key is refused like an unknown one: it was given out to read, never to post.
 
     One indexed query. A missing, unknown and revoked key get the same answer, so that the
     answer does not tell a guesser which keys once existed.
@@ -19,7 +22,7 @@ def device_for_key(*, key: str, mac: str | None = None) -> Device:
         raise Forbidden("unknown or revoked API key")
     api_key = (
         ApiKey.objects.select_related("device")
-        .filter(hashed_key=hash_key(key), revoked_at__isnull=True)
+        .filter(hashed_key=hash_key(key), revoked_at__isnull=True, scope=WRITE)
         .first()
     )
     if api_key is None:
@@ -30,3 +33,15 @@ def device_for_key(*, key: str, mac: str | None = None) -> Device:
     if not device.is_active:
         raise Forbidden(f"device {device.name!r} is inactive")
     return device
+
+
+def device_for_read_key(*, key: str) -> Device | None:
+    """The device this unrevoked read key may read, or None. A write key does not read."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("device")
+        .filter(hashed_key=hash_key(key), revoked_at__isnull=True, scope=READ)
+        .first()
+    )
+    return api_key.device if api_key else None

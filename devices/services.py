@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from devices.keys import PREFIX_LENGTH, check_chosen_key, hash_key, new_key
-from devices.models import DEFAULT_UNITS, TEMPERATURE, ApiKey, Device, Field
+from devices.models import DEFAULT_UNITS, TEMPERATURE, WRITE, ApiKey, Device, Field
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,10 @@ class IssuedKey:
     key: str
 
 
-def key_issue(*, device: Device, key: str | None = None) -> IssuedKey:
+def key_issue(*, device: Device, key: str | None = None, scope: str = WRITE) -> IssuedKey:
     """A new key for the device; the device's other keys stay valid until revoked (rotation).
+
+    `scope` is WRITE (posts readings) or READ (reads them, as ThingSpeak's read keys do).
 
     `key` lets the admin keep the key an existing board already sends, so it need not be
     re-flashed; otherwise the server makes one.
@@ -31,7 +33,9 @@ def key_issue(*, device: Device, key: str | None = None) -> IssuedKey:
         check_chosen_key(key)
         if ApiKey.objects.filter(hashed_key=hash_key(key)).exists():
             raise ValueError("that key is already in use; choose another")
-    api_key = ApiKey.objects.create(device=device, prefix=key[:PREFIX_LENGTH], hashed_key=hash_key(key))
+    api_key = ApiKey.objects.create(
+        device=device, prefix=key[:PREFIX_LENGTH], hashed_key=hash_key(key), scope=scope
+    )
     return IssuedKey(api_key=api_key, key=key)
 
 

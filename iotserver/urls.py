@@ -1,7 +1,7 @@
 """URL map: the station URL the boards know, the JSON API, and the admin."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from readings import views
 from readings.api import ReadingsApi
@@ -15,4 +15,6 @@ urlpatterns = [
     re_path(r"^" + STATION_URL, views.station_update, name="station-update-short"),
     path("api/readings/", ReadingsApi.as_view(), name="api-readings"),
     path("admin/", admin.site.urls),
+    # ThingSpeak's API: /update, /update.json, /channels/<id>/... (a channel is a device).
+    path("", include("thingspeak_compat.urls")),
 ]
