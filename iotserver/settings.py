@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "iotserver",
     "devices",
     "readings",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +123,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -140,6 +141,18 @@ REST_FRAMEWORK = {
 # Readings stamped earlier than this are refused: a board whose clock was never set counts
 # from 2000-01-01 (MicroPython's epoch), and such a time would file the reading decades ago.
 READINGS_EARLIEST = env("READINGS_EARLIEST", default="2020-01-01T00:00:00Z")
+
+# The dashboard (`/`): household members log in; a phone stays logged in for half a year.
+DASHBOARD_PUBLIC = env.bool("DASHBOARD_PUBLIC", default=False)  # true: readable without a login
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=180 * 24 * 3600)
+# Outside must be this many °C cooler (warmer) than inside before the advice turns to open (shut),
+# so that it does not flicker while the two temperatures cross.
+WINDOW_HYSTERESIS = env.float("WINDOW_HYSTERESIS", default=0.5)
+# Boards post every minute: ten minutes of silence is a station gone quiet, not a late packet.
+STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=10)
 
 LOGGING = {
     "version": 1,

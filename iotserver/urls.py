@@ -15,6 +15,8 @@ urlpatterns = [
     re_path(r"^" + STATION_URL, views.station_update, name="station-update-short"),
     path("api/readings/", ReadingsApi.as_view(), name="api-readings"),
     path("admin/", admin.site.urls),
+    # The household's dashboard at /, its read API (/api/history/, /api/latest/) and login.
+    path("", include("dashboard.urls")),
     # ThingSpeak's API: /update, /update.json, /channels/<id>/... (a channel is a device).
     path("", include("thingspeak_compat.urls")),
 ]

@@ -1,0 +1,26 @@
+"""The dashboard's URLs: the page, its read API, and Django's own login, logout and password change."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dashboard import api, views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("api/history/", api.HistoryApi.as_view(), name="api-history"),
+    path("api/latest/", api.LatestApi.as_view(), name="api-latest"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/household_password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/household_password_changed.html"
+        ),
+        name="password_change_done",
+    ),
+]

@@ -1,0 +1,91 @@
+"""The answer to the heat problem: should the windows be open? Pure functions, no HTTP, no database.
+
+The rule, with a hysteresis h (WINDOW_HYSTERESIS, 0.5 °C by default) so that the advice does not
+flicker while the two temperatures cross:
+
+- outside at least h cooler than inside: open the windows;
+- outside at least h warmer than inside: keep them shut;
+- in between: keep whatever the advice was last time (the outside air has not yet become
+  clearly cooler or warmer); with no earlier advice, say they are about the same.
+
+The previous advice is not stored anywhere: `advice_over` replays the recent history (pairs of
+inside and outside means, oldest first) through the rule, so the same readings always give the
+same answer on every worker, page and notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+OPEN = "open"
+SHUT = "shut"
+EVEN = "even"  # within the hysteresis with no earlier advice to keep
+UNKNOWN = "unknown"  # a side has no fresh reading
+
+
+@dataclass(frozen=True)
+class WindowAdvice:
+    state: str
+    # Outside minus inside, °C; None when a side is missing. Negative: outside is cooler.
+    difference: float | None
+    # What to tell the household; "{delta}" stands for the size of the difference in the
+    # reader's unit (°C or °F), which only the page knows.
+    text: str
+
+    def as_text(self, delta: str | None = None) -> str:
+        if delta is None and self.difference is not None:
+            delta = f"{abs(self.difference):.1f}°"
+        return self.text.replace("{delta}", delta or "")
+
+
+def window_advice(
+    *, inside: float | None, outside: float | None, hysteresis: float, previous: str | None = None
+) -> WindowAdvice:
+    """The advice for these inside and outside temperatures (°C), given the advice before it."""
+    if inside is None and outside is None:
+        return WindowAdvice(UNKNOWN, None, "Not enough data: no fresh reading from inside or outside")
+    if inside is None:
+        return WindowAdvice(UNKNOWN, None, "Not enough data: no fresh reading from inside")
+    if outside is None:
+        return WindowAdvice(UNKNOWN, None, "Not enough data: no fresh reading from outside")
+    difference = round(outside - inside, 6)  # float noise must not decide a threshold
+    if difference <= -hysteresis:
+        state = OPEN
+    elif difference >= hysteresis:
+        state = SHUT
+    elif previous in (OPEN, SHUT):
+        state = previous
+    else:
+        state = EVEN
+    return WindowAdvice(state, difference, _text(state, difference))
+
+
+def _text(state: str, difference: float) -> str:
+    cooler = difference < 0
+    if state == OPEN:
+        if cooler:
+            return "Outside is {delta} cooler than inside: open the windows"
+        return "Outside is {delta} warmer than inside, not yet by much: the windows can stay open for now"
+    if state == SHUT:
+        if cooler or difference == 0:
+            return "Outside is only {delta} cooler than inside: keep the windows shut for now"
+        return "Outside is {delta} warmer than inside: keep the windows shut"
+    if difference == 0:
+        return "Outside is as warm as inside"
+    return "Outside is {delta} " + ("cooler" if cooler else "warmer") + " than inside: about the same"
+
+
+def advice_over(history: Iterable[tuple[float | None, float | None]], *, hysteresis: float) -> WindowAdvice:
+    """The advice after replaying (inside, outside) pairs, oldest first; the last pair is now.
+
+    Pairs with a missing side are skipped except the last: a gap in one station's history
+    does not erase what was advised before it, but no fresh reading now means no advice now.
+    """
+    previous: str | None = None
+    advice = window_advice(inside=None, outside=None, hysteresis=hysteresis)
+    for inside, outside in history:
+        advice = window_advice(inside=inside, outside=outside, hysteresis=hysteresis, previous=previous)
+        if advice.state in (OPEN, SHUT):
+            previous = advice.state
+    return advice

@@ -1,0 +1,279 @@
+"""The dashboard page: every state the household can meet, and who may see it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils.timezone import now
+
+from dashboard.selectors import household_overview
+from devices.models import HUMIDITY, INSIDE, OUTSIDE, PRESSURE, Field
+from devices.services import device_register
+from readings.rules import NewReading
+from readings.selectors import local_day_start
+from readings.services import record_readings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(client):
+    user = User.objects.create_user("sam", password="a long household password")
+    client.force_login(user)
+    return user
+
+
+def post(issued, value, *, minutes_ago: float = 0.5, field: int | None = None):
+    device = issued.api_key.device
+    number = field or device.fields.first().number
+    at = now() - timedelta(minutes=minutes_ago)
+    record_readings(device=device, readings=[NewReading(field=number, value=value, recorded_at=at)])
+
+
+def page(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def text_of(html: str) -> str:
+    """What a person reads: tags dropped, whitespace squeezed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def advice(html: str) -> str:
+    section = re.search(r'<section id="advice".*?</section>', html, re.S).group(0)
+    return re.sub(r"\s+([:.,])", r"\1", text_of(section))
+
+
+def test_strangers_are_sent_to_log_in(client, outside):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+    assert client.get("/api/latest/").status_code == 403
+    assert client.get("/api/history/").status_code == 403
+
+
+def test_a_public_dashboard_needs_no_login(client, outside, settings):
+    settings.DASHBOARD_PUBLIC = True
+    post(outside, 18.25)
+
+    html = page(client)
+
+    assert "18.2°C" in html or "18.3°C" in html
+    assert "Log in" in html and "Log out" not in html
+    assert client.get("/api/latest/").status_code == 200
+    assert client.get("/api/history/").status_code == 200
+
+
+@pytest.mark.parametrize(("remember", "closes_with_browser"), [("on", False), (None, True)])
+def test_logging_in_keeps_a_phone_logged_in_only_when_asked(client, remember, closes_with_browser):
+    User.objects.create_user("sam", password="a long household password")
+    form = {"username": "sam", "password": "a long household password", "next": "/"}
+    if remember:
+        form["remember"] = remember
+
+    response = client.post("/accounts/login/", form)
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.session.get_expire_at_browser_close() is closes_with_browser
+    if not closes_with_browser:
+        assert client.session.get_expiry_age() >= 180 * 24 * 3600
+
+
+def test_a_wrong_password_is_refused_with_a_reason(client):
+    User.objects.create_user("sam", password="a long household password")
+
+    response = client.post("/accounts/login/", {"username": "sam", "password": "nope"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_logout_and_password_change_use_djangos_views(client, member):
+    html = client.get(reverse("password_change")).content.decode()
+    assert "Change your password" in html
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "a long household password",
+            "new_password1": "another long household password",
+            "new_password2": "another long household password",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    member.refresh_from_db()
+    assert member.check_password("another long household password")
+
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_no_devices_points_to_registering_one(client, member):
+    html = page(client)
+
+    assert "No stations yet" in html
+    assert reverse("admin:devices_device_add") in html
+    assert advice(html) == "Not enough data: no fresh reading from inside or outside"
+
+
+def test_a_device_without_readings_is_waiting_for_its_first(client, member, outside):
+    html = page(client)
+
+    assert "Waiting for the first reading" in html
+    assert "No inside station yet" in html
+    assert advice(html) == "Not enough data: no fresh reading from inside or outside"
+
+
+def test_both_sides_fresh_show_values_and_the_advice(client, member, outside, inside):
+    post(outside, 21.6)
+    post(inside, 25.0)
+
+    html = page(client)
+
+    assert 'data-c="21.6000">21.6°C' in html
+    assert 'data-c="25.0000">25.0°C' in html
+    assert advice(html) == "Outside is 3.4° cooler than inside: open the windows"
+    assert 'class="advice advice-open"' in html
+    assert "Today:" in text_of(html) and "Waiting" not in html
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">\s*0\xa0minutes ago</time>', html)
+
+
+def test_outside_warmer_says_keep_the_windows_shut(client, member, outside, inside):
+    post(outside, 30.0)
+    post(inside, 24.5)
+
+    assert advice(page(client)) == "Outside is 5.5° warmer than inside: keep the windows shut"
+
+
+def test_a_stale_station_is_marked_and_left_out_of_the_advice(client, member, outside, inside):
+    post(outside, 12.0, minutes_ago=25)
+    post(inside, 22.0)
+
+    html = page(client)
+
+    station = re.search(r'<article class="card station stale" data-device="(\d+)">.*?</article>', html, re.S)
+    assert station and int(station.group(1)) == outside.api_key.device.id
+    assert "Stale: no reading for over 10 min, left out of the advice" in text_of(station.group(0))
+    assert advice(html) == "Not enough data: no fresh reading from outside"
+
+
+def test_the_stale_threshold_is_a_setting(client, member, outside, inside, settings):
+    settings.STALE_AFTER_MINUTES = 30
+    post(outside, 12.0, minutes_ago=25)
+    post(inside, 22.0)
+
+    assert advice(page(client)) == "Outside is 10.0° cooler than inside: open the windows"
+
+
+def test_several_devices_on_a_side_are_each_shown_and_compared_on_their_mean(client, member, outside, inside):
+    bedroom = device_register(name="Bedroom", mac="6c:ef:7a:3b:9d:ea", placement=INSIDE)
+    cellar = device_register(name="Cellar", mac="6c:ef:7a:3b:9d:eb", placement=INSIDE)
+    post(outside, 20.0)
+    post(inside, 21.0)
+    post(bedroom, 25.0)
+    post(cellar, 5.0, minutes_ago=60)  # stale: not in the mean
+
+    html = page(client)
+
+    assert {"Living room", "Bedroom", "Cellar"} <= set(re.findall(r"<h3>([^<]+)", html))
+    assert re.search(r'data-mean="inside" data-c="23\.000">23\.0°C', html)
+    assert advice(html) == "Outside is 3.0° cooler than inside: open the windows"
+
+
+def test_other_fields_show_their_label_and_unit_and_stay_out_of_temperatures(client, member, outside, inside):
+    device = outside.api_key.device
+    Field.objects.create(device=device, number=3, label="Air pressure", unit="hPa", kind=PRESSURE)
+    Field.objects.create(device=device, number=4, label="Humidity", unit="%", kind=HUMIDITY)
+    post(outside, 18.0)
+    post(outside, 1013.25, field=3)
+    post(outside, 64.0, field=4)
+    post(inside, 20.0)
+
+    html = page(client)
+    words = text_of(html)
+
+    assert "Air pressure 1013.2 hPa" in words or "Air pressure 1013.3 hPa" in words
+    assert "Humidity 64.0 %" in words
+    assert advice(html) == "Outside is 2.0° cooler than inside: open the windows"
+
+
+def test_todays_min_and_max_are_shown(client, member, outside, inside, settings):
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: the day boundary is not UTC's
+    readings = ((15.5, 30), (19.0, 20), (17.25, 1))
+    for value, minutes in readings:
+        post(outside, value, minutes_ago=minutes)
+    post(inside, 20.0)
+    # Right after local midnight the older readings belong to yesterday.
+    today = [v for v, m in readings if now() - timedelta(minutes=m) >= local_day_start(now())]
+
+    html = page(client)
+
+    block = re.search(rf'data-key="{outside.api_key.device.id}-1".*?</div>', html, re.S).group(0)
+    assert f"Today: {min(today):.1f}°C to {max(today):.1f}°C" in text_of(block)
+
+
+def test_the_hysteresis_keeps_open_windows_open_while_the_two_cross(client, member, outside, inside):
+    # An hour ago outside was clearly cooler; now it is 0.3° warmer: within the 0.5° band.
+    for minutes, out_value in ((90, 20.0), (60, 20.5), (30, 21.5), (1, 22.3)):
+        post(outside, out_value, minutes_ago=minutes)
+        post(inside, 22.0, minutes_ago=minutes)
+
+    assert advice(page(client)).endswith("the windows can stay open for now")
+
+
+def test_the_hysteresis_keeps_shut_windows_shut_until_outside_is_clearly_cooler(
+    client, member, outside, inside, settings
+):
+    for minutes, out_value in ((90, 26.0), (60, 24.0), (1, 21.7)):
+        post(outside, out_value, minutes_ago=minutes)
+        post(inside, 22.0, minutes_ago=minutes)
+
+    assert advice(page(client)) == "Outside is only 0.3° cooler than inside: keep the windows shut for now"
+    settings.WINDOW_HYSTERESIS = 0.2
+    assert advice(page(client)) == "Outside is 0.3° cooler than inside: open the windows"
+
+
+def test_the_trend_over_the_last_hour_is_shown(client, member, outside, inside):
+    for minutes in range(55, 0, -5):
+        post(outside, 30.0 - minutes * 0.1, minutes_ago=minutes)  # warming by 6° an hour
+        post(inside, 22.0, minutes_ago=minutes)
+
+    html = page(client)
+
+    assert re.search(rf'data-key="{outside.api_key.device.id}-1".*?trend-rising">rising', html, re.S)
+    assert re.search(rf'data-key="{inside.api_key.device.id}-2".*?trend-steady">steady', html, re.S)
+
+
+def test_the_page_costs_a_fixed_number_of_queries(
+    client, member, outside, inside, django_assert_max_num_queries
+):
+    post(outside, 20.0)
+    post(inside, 22.0)
+    with django_assert_max_num_queries(50) as small:
+        page(client)
+    for n in range(3):
+        extra = device_register(name=f"Extra {n}", mac=f"6c:ef:7a:3b:9e:0{n}", placement=OUTSIDE)
+        for minutes in range(0, 120, 2):
+            post(extra, 20.0 + n, minutes_ago=minutes + 0.5)
+    with django_assert_max_num_queries(50) as large:
+        page(client)
+
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(small.captured_queries) <= 6  # session, user, and four reads
+
+
+def test_the_overview_needs_four_queries(outside, inside, django_assert_num_queries):
+    post(outside, 20.0)
+    post(inside, 22.0)
+
+    with django_assert_num_queries(4):
+        overview = household_overview(at=now())
+
+    assert overview.side(OUTSIDE).mean == 20.0 and overview.side(INSIDE).mean == 22.0
