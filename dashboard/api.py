@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils.decorators import method_decorator
 from django.utils.timezone import now
 from django.views.decorators.gzip import gzip_page
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +35,7 @@ def _rounded(value: float | None) -> float | None:
 
 # History holds no secret and no reflected input, so compressing it cannot leak one (BREACH).
 @method_decorator(gzip_page, name="dispatch")
+@extend_schema(parameters=[HistoryQuery], responses=History)  # for /api/schema/
 class HistoryApi(APIView):
     """Every active station's fields over a range, downsampled to at most 500 buckets a series."""
 
@@ -70,6 +72,7 @@ class HistoryApi(APIView):
         return Response(History(body).data)
 
 
+@extend_schema(responses={200: Latest, 304: None})  # for /api/schema/
 class LatestApi(APIView):
     """The latest value of every station and the advice; polled by the page, answered 304 when unchanged."""
 

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the docs page's scripts, served by us: no CDN
     "iotserver",
     "devices",
     "readings",
@@ -136,6 +138,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["readings.parsers.GuardedJSONParser"],
     "EXCEPTION_HANDLER": "readings.api.one_line_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI schema at /api/schema/ and its documentation page at /api/docs/.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Home weather station server",
+    "DESCRIPTION": "Read devices and readings; post readings. ThingSpeak's API is described in the README.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Readings stamped earlier than this are refused: a board whose clock was never set counts

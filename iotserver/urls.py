@@ -14,6 +14,8 @@ urlpatterns = [
     re_path(r"^update/" + STATION_URL, views.station_update, name="station-update"),
     re_path(r"^" + STATION_URL, views.station_update, name="station-update-short"),
     path("api/readings/", ReadingsApi.as_view(), name="api-readings"),
+    # Reading: devices, readings page by page, CSV export, the OpenAPI schema and its docs page.
+    path("api/", include("readings.read_urls")),
     path("admin/", admin.site.urls),
     # The household's dashboard at /, its read API (/api/history/, /api/latest/) and login.
     path("", include("dashboard.urls")),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rest_framework import status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -32,6 +33,17 @@ class ReadingsApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        request=ReadingsIn,
+        responses={
+            201: inline_serializer(
+                "ReadingIds", {"ids": serializers.ListField(child=serializers.IntegerField())}
+            ),
+            400: OpenApiResponse(description='{"detail": one line saying what is wrong}; nothing stored'),
+            403: OpenApiResponse(description="unknown or revoked key, wrong MAC, inactive device"),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise ValidationError("the body must be a JSON object")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from devices.mac import normalise_mac
@@ -10,6 +11,7 @@ from readings.rules import NewReading, parse_time, parse_value
 from readings.services import MAX_BATCH
 
 
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "example": "21.5625"}]})
 class ValueField(serializers.Field):
     """A JSON number, or a string holding one (as ThingSpeak clients send); never a boolean."""
 
@@ -24,6 +26,9 @@ class ValueField(serializers.Field):
         raise serializers.ValidationError("must be a number")
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "description": "Unix seconds"}]}
+)
 class TimeField(serializers.Field):
     def to_internal_value(self, data: object):
         try:
