@@ -70,8 +70,16 @@ def earliest_time() -> datetime:
     return parse_time(settings.READINGS_EARLIEST)
 
 
-def check_reading(reading: NewReading, *, fields: dict[int, Field], received_at: datetime) -> None:
-    """Raise Refused unless this reading may be stored for a device with these fields."""
+def check_reading(
+    reading: NewReading, *, fields: dict[int, Field], received_at: datetime, earliest: datetime | None = None
+) -> None:
+    """Raise Refused unless this reading may be stored for a device with these fields.
+
+    `earliest` replaces READINGS_EARLIEST for imports, whose times come from a server's clock
+    (the Flask server's history starts in 2018), not from a board that may never have set its own.
+    """
+    shown_earliest = settings.READINGS_EARLIEST if earliest is None else f"{earliest:%Y-%m-%d}"
+    earliest = earliest or earliest_time()
     if reading.field not in FIELD_NUMBERS:
         raise Refused(f"field must be from 1 to 8, not {reading.field}")
     field = fields.get(reading.field)
@@ -85,5 +93,5 @@ def check_reading(reading: NewReading, *, fields: dict[int, Field], received_at:
     if reading.recorded_at is not None:
         if reading.recorded_at > received_at + CLOCK_SKEW:
             raise Refused("recorded_at is in the future; is the board's clock set?")
-        if reading.recorded_at < earliest_time():
-            raise Refused(f"recorded_at is before {settings.READINGS_EARLIEST}; is the board's clock set?")
+        if reading.recorded_at < earliest:
+            raise Refused(f"recorded_at is before {shown_earliest}; is the board's clock set?")

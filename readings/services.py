@@ -16,8 +16,12 @@ from readings.rules import NewReading, check_reading
 MAX_BATCH = 1000
 
 
-def record_readings(*, device: Device, readings: Sequence[NewReading]) -> list[int]:
+def record_readings(
+    *, device: Device, readings: Sequence[NewReading], earliest: datetime | None = None
+) -> list[int]:
     """Store the readings whole or not at all; answer their ids in the order given.
+
+    `earliest` (imports only) replaces READINGS_EARLIEST as the earliest time accepted.
 
     A board-stamped reading already stored (a retry after a lost answer) is not stored
     again: its existing id is answered. Raises Refused, storing nothing, if any reading
@@ -30,7 +34,7 @@ def record_readings(*, device: Device, readings: Sequence[NewReading]) -> list[i
     received_at = now()
     fields = {field.number: field for field in device.fields.all()}
     for reading in readings:
-        check_reading(reading, fields=fields, received_at=received_at)
+        check_reading(reading, fields=fields, received_at=received_at, earliest=earliest)
     try:
         return _store(device, readings, received_at)
     except IntegrityError:

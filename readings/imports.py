@@ -1,0 +1,179 @@
+"""Imports of history kept elsewhere (a ThingSpeak channel export, the Flask server's SQLite file).
+
+Every reading goes through record_readings. Each carries its original time, so it is stored as
+board-stamped: a second run of the same import finds it stored and stores nothing again.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from django.db.models import Max
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import now
+
+from devices.models import FIELD_NUMBERS, Device
+from iotserver.refusals import Refused
+from readings.models import Reading
+from readings.rules import NewReading, check_reading, parse_value
+from readings.services import MAX_BATCH, record_readings
+
+# The Flask server's early rows hold the household's local time without a zone.
+FLASK_NAIVE_ZONE = "America/Los_Angeles"
+# History is older than READINGS_EARLIEST (the Flask server ran in 2018), and its times come from
+# a server's clock, not a board's; ThingSpeak itself opened in 2010.
+IMPORT_EARLIEST = datetime(2010, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class ImportReport:
+    stored: int = 0
+    already: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> how many readings
+
+    def lines(self) -> list[str]:
+        found = [f"stored {self.stored} new readings, {self.already} were stored already"]
+        found += [f"skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
+        return found
+
+
+@dataclass(frozen=True)
+class Incoming:
+    device: Device
+    reading: NewReading
+
+
+def store(incoming: Iterable[Incoming | str]) -> ImportReport:
+    """Check each reading, skip (and count) those that break a rule, store the rest in batches.
+
+    `incoming` yields readings, or a string: the reason one source row was skipped.
+    """
+    report = ImportReport()
+    fields: dict[int, dict] = {}
+    batches: dict[int, list[NewReading]] = {}
+    devices: dict[int, Device] = {}
+    received_at = now()
+    for item in incoming:
+        if isinstance(item, str):
+            report.skipped[item] += 1
+            continue
+        device = devices.setdefault(item.device.pk, item.device)
+        if device.pk not in fields:
+            fields[device.pk] = {f.number: f for f in device.fields.all()}
+        try:
+            check_reading(
+                item.reading, fields=fields[device.pk], received_at=received_at, earliest=IMPORT_EARLIEST
+            )
+        except Refused as refusal:
+            report.skipped[refusal.reason if "not set up" in refusal.reason else _kind(refusal.reason)] += 1
+            continue
+        batch = batches.setdefault(device.pk, [])
+        batch.append(item.reading)
+        if len(batch) == MAX_BATCH:
+            _flush(device, batch, report)
+            batch.clear()
+    for pk, batch in batches.items():
+        if batch:
+            _flush(devices[pk], batch, report)
+    return report
+
+
+def _kind(reason: str) -> str:
+    """A refusal's reason without the value, so that alike refusals are counted together."""
+    if "not a plausible" in reason:
+        return "value not plausible for the field's kind" + reason[reason.index(" (") :]
+    return reason
+
+
+def _flush(device: Device, batch: list[NewReading], report: ImportReport) -> None:
+    # New rows get ids above every existing one; ids at or below it were stored before.
+    highest = Reading.objects.aggregate(highest=Max("id"))["highest"] or 0
+    ids = record_readings(device=device, readings=batch, earliest=IMPORT_EARLIEST)
+    new = [i for i in ids if i > highest]
+    report.stored += len(set(new))
+    report.already += len(ids) - len(new)
+
+
+def _moment(text: str, naive_zone: tzinfo) -> datetime | None:
+    """ISO 8601 or ThingSpeak's '2018-07-31 20:37:01 UTC' / '... -0700'; naive means naive_zone."""
+    text = (text or "").strip()
+    if text.endswith(" UTC"):
+        text = text[:-4] + "+00:00"
+    elif len(text) > 6 and text[-5] in "+-" and text[-6] == " ":
+        text = text[:-6] + text[-5:-2] + ":" + text[-2:]
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=naive_zone)
+    return parsed.astimezone(UTC)
+
+
+def thingspeak_csv(path: Path, *, device: Device, naive_zone: tzinfo = UTC) -> Iterator[Incoming | str]:
+    """A ThingSpeak channel export: created_at,entry_id,field1..field8,latitude,... one entry a row."""
+    with open(path, newline="", encoding="utf-8-sig") as source:
+        rows = csv.DictReader(source)
+        if "created_at" not in (rows.fieldnames or []):
+            raise Refused("not a ThingSpeak export: no created_at column in the header")
+        for row in rows:
+            moment = _moment(row.get("created_at") or "", naive_zone)
+            if moment is None:
+                yield "created_at is not a time"
+                continue
+            for number in FIELD_NUMBERS:
+                text = (row.get(f"field{number}") or "").strip()
+                if not text:
+                    continue
+                try:
+                    value = parse_value(text)
+                except Refused:
+                    yield f"field{number} is not a number"
+                    continue
+                yield Incoming(device, NewReading(field=number, value=value, recorded_at=moment))
+
+
+def flask_db(
+    path: Path, *, targets: dict[int, tuple[Device, int]], naive_zone: tzinfo
+) -> Iterator[Incoming | str]:
+    """The Flask server's `data` table; `targets` maps its field numbers to (device, field number)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        try:
+            rows = db.execute("SELECT date_time, field, data FROM data ORDER BY Id")
+        except sqlite3.DatabaseError as error:
+            raise Refused(f"not the Flask server's database: {error}") from None
+        for date_time, number, value in rows:
+            target = targets.get(number) if isinstance(number, int) else None
+            if target is None:
+                yield f"field {number} is not mapped to a device (use --field {number}=DEVICE)"
+                continue
+            moment = _moment(str(date_time or ""), naive_zone)
+            if moment is None:
+                yield "date_time is not a time"
+                continue
+            if isinstance(value, str):
+                try:
+                    value = parse_value(value.strip())
+                except Refused:
+                    value = None
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                yield "data is not a number"
+                continue
+            device, field_number = target
+            yield Incoming(device, NewReading(field=field_number, value=float(value), recorded_at=moment))
+
+
+def zone(name: str) -> tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Refused(f"unknown time zone {name!r}") from None
