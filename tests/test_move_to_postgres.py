@@ -151,3 +151,9 @@ def test_a_household_moves_from_sqlite_to_postgresql_without_loss(tmp_path, targ
         status, reading_id = server.get(f"/update/API_key={key}/mac={mac}/field=2/data=19.25")
         assert status == 200
         assert server.query(f"SELECT value FROM readings_reading WHERE id = {int(reading_id)}") == [(19.25,)]
+
+
+def test_the_deployment_guide_gives_the_tested_commands():
+    guide = (PROJECT / "docs" / "deploy.md").read_text()
+    assert f"manage.py {DUMP}\n" in guide
+    assert f"manage.py {LOAD}\n" in guide
