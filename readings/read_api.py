@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.shortcuts import get_object_or_404
+from django.utils.timezone import now
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,6 +15,9 @@ from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from devices.models import FIELD_NUMBERS, Device
 from devices.selectors import device_for_read_key
@@ -19,7 +25,7 @@ from iotserver.refusals import Refused
 from readings.api import KEY_SCHEME
 from readings.models import Reading
 from readings.rules import parse_time
-from readings.selectors import fields_with_latest, readings_between
+from readings.selectors import fields_with_latest, history_series, readings_between
 
 
 def request_read_key(request) -> str:
@@ -186,3 +192,69 @@ class DeviceReadingsApi(ListAPIView):
         return readings_between(
             device_id=device.pk, start=start, end=end, field=int(field) if field else None
         ).order_by()
+
+
+class HistoryQuery(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="default: a day before end")
+    end = serializers.DateTimeField(required=False, help_text="default: now")
+    max_points = serializers.IntegerField(required=False, default=500, min_value=2, max_value=2000)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("end", now())
+        attrs.setdefault("start", attrs["end"] - timedelta(days=1))
+        if attrs["start"] > attrs["end"]:
+            raise ValidationError({"start": "is after end"})
+        return attrs
+
+
+class BucketOut(serializers.Serializer):
+    start = serializers.DateTimeField()
+    low = serializers.FloatField()
+    mean = serializers.FloatField()
+    high = serializers.FloatField()
+    count = serializers.IntegerField()
+
+
+class SeriesOut(serializers.Serializer):
+    field = serializers.IntegerField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    points = BucketOut(many=True)
+
+
+class HistoryOut(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    bucket_seconds = serializers.IntegerField()
+    series = SeriesOut(many=True)
+
+
+class DeviceHistoryApi(APIView):
+    """One device's fields over a range, downsampled as the dashboard's chart is (min, mean, max a bucket)."""
+
+    authentication_classes = [SessionAuthentication, ReadKeyAuthentication]
+    permission_classes = [LoggedInOrReadKey]
+
+    @extend_schema(parameters=[HistoryQuery], responses=HistoryOut)
+    def get(self, request: Request, device: int) -> Response:
+        found = get_object_or_404(readable_devices(request), pk=device)
+        query = HistoryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["start"], query.validated_data["end"]
+        fields = list(found.fields.all())
+        width, series = history_series(
+            series=[(found.pk, f.number) for f in fields],
+            start=start,
+            end=end,
+            max_points=query.validated_data["max_points"],
+        )
+        body = {
+            "start": start,
+            "end": end,
+            "bucket_seconds": width,
+            "series": [
+                {"field": f.number, "label": f.label, "unit": f.unit, "points": series[(found.pk, f.number)]}
+                for f in fields
+            ],
+        }
+        return Response(HistoryOut(body).data)

@@ -128,3 +128,46 @@ def test_the_schema_is_valid_openapi_without_warnings(tmp_path):
     # A view whose answer drf-spectacular cannot describe is named in stderr: annotate it with extend_schema.
     assert done.returncode == 0, done.stderr
     assert "openapi: 3" in (tmp_path / "s.yaml").read_text()
+
+
+def test_history_is_downsampled_with_min_mean_max_per_bucket(client, history):
+    porch, _ = history
+    key = key_issue(device=porch, scope=READ).key
+
+    answer = client.get(
+        f"/api/devices/{porch.pk}/history/",
+        {"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T10:10:00Z", "max_points": "3", "api_key": key},
+    )
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["bucket_seconds"] == 300
+    [series] = body["series"]
+    assert (series["field"], series["label"]) == (1, "Temperature")
+    assert series["points"] == [
+        {"start": "2026-11-20T10:00:00Z", "low": 10.0, "mean": 12.0, "high": 14.0, "count": 5},
+        {"start": "2026-11-20T10:05:00Z", "low": 15.0, "mean": 15.5, "high": 16.0, "count": 2},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"start": "soon"}, "start: "),
+        ({"max_points": "1"}, "max_points: "),
+        ({"start": "2026-11-21T00:00:00Z", "end": "2026-11-20T00:00:00Z"}, "start: is after end"),
+    ],
+)
+def test_history_refuses_bad_parameters(admin_client, history, params, detail):
+    answer = admin_client.get(f"/api/devices/{history[0].pk}/history/", params)
+
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith(detail)
+
+
+def test_history_needs_a_login_or_the_devices_read_key(client, history):
+    porch, room = history
+    key = key_issue(device=room, scope=READ).key
+
+    assert client.get(f"/api/devices/{porch.pk}/history/").status_code == 403
+    assert client.get(f"/api/devices/{porch.pk}/history/", {"api_key": key}).status_code == 404
