@@ -216,7 +216,3 @@ def latest_entries(
     if not times:
         return []
     return list(readings_between(device_id=device_id, start=min(times), end=max(times), field=field))
-
-
-def last_entry_id(*, device_id: int) -> int | None:
-    return Reading.objects.filter(device_id=device_id).aggregate(Max("id"))["id__max"]

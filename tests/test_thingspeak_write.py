@@ -238,3 +238,20 @@ def test_bulk_update_refuses_a_body_that_is_not_json(client, outside):
 
     assert answer.status_code == 400
     assert answer.json()["detail"] == "the body is not valid JSON"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"field1": [1]},
+        {"field1": "20", "created_at": "2026-01-01 00:00:00", "timezone": 5},
+        {"field1": True},
+    ],
+)
+def test_odd_json_bodies_are_refused_with_400_not_a_crash(client, outside, body):
+    answer = client.post(
+        "/update.json", json.dumps({"api_key": outside.key, **body}), content_type="application/json"
+    )
+
+    assert answer.status_code == 400
+    assert Reading.objects.count() == 0

@@ -21,7 +21,7 @@ from django.utils.timezone import now
 from devices.models import Device
 from iotserver.refusals import Refused
 from readings.models import Reading
-from readings.selectors import last_entry_id, latest_entries, readings_between
+from readings.selectors import latest_entries, readings_between
 
 MAX_RESULTS = 8000
 DEFAULT_RESULTS = 100
@@ -86,9 +86,11 @@ def _number(params, name: str) -> float | None:
     return value
 
 
-def parse_zone(name: str | None) -> tzinfo:
+def parse_zone(name: object) -> tzinfo:
     if not name:
         return UTC
+    if not isinstance(name, str):
+        raise Refused("timezone must be a zone name such as Europe/Berlin")
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -215,7 +217,8 @@ def channel_object(device: Device, zone: tzinfo) -> dict:
         channel[f"field{f.number}"] = f.label
     channel["created_at"] = format_time(device.created_at, zone)
     channel["updated_at"] = format_time(device.last_seen, zone) if device.last_seen else None
-    channel["last_entry_id"] = last_entry_id(device_id=device.pk)
+    latest = last_entry(device=device)
+    channel["last_entry_id"] = latest.entry_id if latest else None
     return channel
 
 
