@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from devices.board_config import board_config_issue
 from devices.keys import check_chosen_key
 from devices.models import READ, ApiKey, Device, Field
 from devices.services import IssuedKey, key_issue, key_revoke
@@ -88,7 +89,7 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ["placement", "is_active"]
     search_fields = ["name", "mac", "location"]
     readonly_fields = ["created_at", "last_seen"]
-    actions = ["issue_key", "issue_read_key", "deactivate"]
+    actions = ["issue_key", "issue_read_key", "download_config", "deactivate"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -144,6 +145,25 @@ class DeviceAdmin(admin.ModelAdmin):
                 f"It reads channel {device.pk}: "
                 + request.build_absolute_uri(f"/channels/{device.pk}/feeds.json?api_key={issued.key}"),
             )
+
+    @admin.action(description="Download config.py (issues a new API key, written only into that file)")
+    def download_config(self, request, queryset) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(
+                request, "Select exactly one device: each board gets its own config.py.", messages.ERROR
+            )
+            return None
+        device = queryset.get()
+        try:
+            # The server's address as this browser reached it; the boards are on the same network.
+            config = board_config_issue(device=device, server_url=request.build_absolute_uri("/"))
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        response = HttpResponse(config, content_type="text/x-python; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="config.py"'
+        response["Cache-Control"] = "no-store"  # it holds a key
+        return response
 
     @admin.action(description="Deactivate: refuse their readings from now on")
     def deactivate(self, request, queryset) -> None:
