@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "devices",
     "readings",
     "dashboard",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,22 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=180 * 24 * 3600)
 WINDOW_HYSTERESIS = env.float("WINDOW_HYSTERESIS", default=0.5)
 # Boards post every minute: ten minutes of silence is a station gone quiet, not a late packet.
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=10)
+
+# Notifications (alerts/): e-mail through Django's mail settings, either one EMAIL_URL
+# (smtp+tls://user:password@host:587) or EMAIL_HOST and friends. Without either, mail goes to
+# an SMTP server on this machine, as Django's defaults do.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="weather-station@localhost")
+# How often `manage.py sendalerts` checks the rules: boards post every minute, so 30 s is prompt.
+ALERTS_INTERVAL_SECONDS = env.int("ALERTS_INTERVAL_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,
