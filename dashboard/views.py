@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from dashboard.access import may_read_dashboard
 from dashboard.selectors import household_overview
 from dashboard.serializers import RANGES
+from readings.advice import one_decimal
 
 
 @never_cache
@@ -27,7 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overview": overview,
         "advice_before": before,
         "advice_after": after,
-        "delta_text": f"{abs(overview.advice.difference or 0):.1f}°",
+        "delta_text": one_decimal(abs(overview.advice.difference or 0)) + "°",
         "hysteresis": settings.WINDOW_HYSTERESIS,
         "stale_minutes": settings.STALE_AFTER_MINUTES,
         "ranges": RANGES,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 OPEN = "open"
 SHUT = "shut"
@@ -35,8 +36,13 @@ class WindowAdvice:
 
     def as_text(self, delta: str | None = None) -> str:
         if delta is None and self.difference is not None:
-            delta = f"{abs(self.difference):.1f}°"
+            delta = one_decimal(abs(self.difference)) + "°"
         return self.text.replace("{delta}", delta or "")
+
+
+def one_decimal(value: float) -> str:
+    """To one decimal, halves rounded up as the page's script and Django's floatformat do (1.25 → 1.3)."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def window_advice(

@@ -51,6 +51,12 @@ def test_a_missing_side_is_not_enough_data(inside, outside, missing):
     assert advice.as_text() == f"Not enough data: no fresh reading from {missing}"
 
 
+def test_halves_round_up_as_on_the_page():
+    assert (
+        window_advice(inside=24.0, outside=25.25, hysteresis=H).as_text().startswith("Outside is 1.3° warmer")
+    )
+
+
 def test_the_delta_is_written_in_the_readers_unit():
     advice = window_advice(inside=25.0, outside=23.0, hysteresis=H)
 

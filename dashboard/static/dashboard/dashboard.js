@@ -30,7 +30,7 @@
     return Math.round(s / 86400) + " days ago";
   }
   function clock(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   }
   function paintTimes() {
     document.querySelectorAll("time[datetime]").forEach(function (t) { t.textContent = ago(t.getAttribute("datetime")); });
@@ -149,7 +149,7 @@
 
   function timeLabel(t) {
     var d = new Date(t * 1000);
-    if (range === "24h") return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    if (range === "24h") return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     if (range === "1y") return d.toLocaleDateString([], { month: "short" });
     return d.toLocaleDateString([], { day: "numeric", month: "short" });
   }
@@ -173,9 +173,11 @@
       el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), "class": "grid" }, svg);
       el("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, svg).textContent = v;
     });
-    for (var i = 0; i <= 4; i++) {
-      var t = t0 + (t1 - t0) * i / 4;
-      el("text", { x: x(t), y: H - 6, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle" }, svg).textContent = timeLabel(t);
+    var labels = W < 500 ? 2 : 4; // a phone has room for three time labels, a desktop for five
+    for (var i = 0; i <= labels; i++) {
+      var t = t0 + (t1 - t0) * i / labels;
+      el("text", { x: x(t), y: H - 6, "text-anchor": i === 0 ? "start" : i === labels ? "end" : "middle" }, svg)
+        .textContent = timeLabel(t);
     }
     var width = history.bucket_seconds;
     list.forEach(function (s, index) {
