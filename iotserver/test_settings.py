@@ -10,6 +10,9 @@ from iotserver.settings import DATABASES, STORAGES  # noqa: E402
 # Login in tests needs no slow password hash; the real settings keep Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests post hundreds of readings and refused keys from one address; the rate-limit tests
+# switch the limits back on with the `settings` fixture.
+DEVICE_RATE_LIMIT = UNKNOWN_KEY_RATE_LIMIT = LOGIN_FAILURE_LIMIT = "off"
 # Tests render pages without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from devices.selectors import device_for_key
 from iotserver.refusals import Refused
+from ratelimits.throttles import with_retry_after, writer_device
 from readings.serializers import ReadingsIn
 from readings.services import record_readings
 
@@ -50,10 +50,10 @@ class ReadingsApi(APIView):
         incoming = ReadingsIn(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
-            device = device_for_key(key=request_key(request), mac=incoming.validated_data["mac"])
+            device = writer_device(request, key=request_key(request), mac=incoming.validated_data["mac"])
             ids = record_readings(device=device, readings=incoming.new_readings())
         except Refused as refusal:
-            return Response({"detail": refusal.reason}, status=refusal.status)
+            return with_retry_after(Response({"detail": refusal.reason}, status=refusal.status), refusal)
         return Response({"ids": ids}, status=status.HTTP_201_CREATED)
 
 

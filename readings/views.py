@@ -8,8 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from devices.mac import normalise_mac
-from devices.selectors import device_for_key
 from iotserver.refusals import Refused
+from ratelimits.throttles import with_retry_after, writer_device
 from readings.rules import NewReading, parse_field, parse_value
 from readings.services import record_readings
 
@@ -30,8 +30,8 @@ def station_update(request: HttpRequest, key: str, mac: str, field: str, data: s
             mac = normalise_mac(mac)
         except ValueError:
             raise Refused(f"mac must look like aa:bb:cc:dd:ee:ff, not {mac[:20]!r}") from None
-        device = device_for_key(key=key, mac=mac)
+        device = writer_device(request, key=key, mac=mac)
         [reading_id] = record_readings(device=device, readings=[reading])
     except Refused as refusal:
-        return plain(refusal.reason, status=refusal.status)
+        return with_retry_after(plain(refusal.reason, status=refusal.status), refusal)
     return plain(str(reading_id))

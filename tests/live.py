@@ -115,6 +115,10 @@ def _serve(folder: Path, workers: int, extra_env: dict | None, database: Path | 
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": str(access_log),
         "WEB_CONCURRENCY": str(workers),
+        # As in the test settings: tests post bursts no board would; rate-limit tests turn them on.
+        "DEVICE_RATE_LIMIT": "off",
+        "UNKNOWN_KEY_RATE_LIMIT": "off",
+        "LOGIN_FAILURE_LIMIT": "off",
         **(extra_env or {}),
     }
     subprocess.run(

@@ -12,8 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from devices.models import FIELD_NUMBERS, Device
-from devices.selectors import device_for_key, device_for_read_key
+from devices.selectors import device_for_read_key
 from iotserver.refusals import Forbidden, Refused
+from ratelimits.throttles import with_retry_after, writer_device
 from readings.rules import NewReading, parse_time, parse_value
 from readings.services import MAX_BATCH, record_readings
 from thingspeak_compat import feeds
@@ -88,12 +89,12 @@ def update(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
         params = _update_params(request)
         key = params.get("api_key") or request.headers.get("THINGSPEAKAPIKEY", "")
         readings = _update_readings(params)
-        device = device_for_key(key=str(key), mac=None)
+        device = writer_device(request, key=str(key), mac=None)
         ids = record_readings(device=device, readings=readings)
     except Refused as refusal:
         if fmt:
-            return JsonResponse({"detail": refusal.reason}, status=refusal.status)
-        return _plain("0", status=refusal.status, reason=refusal.reason)
+            return with_retry_after(JsonResponse({"detail": refusal.reason}, status=refusal.status), refusal)
+        return with_retry_after(_plain("0", status=refusal.status, reason=refusal.reason), refusal)
     if not fmt:
         return _plain(str(min(ids)))
     device.refresh_from_db(fields=["last_seen"])
@@ -156,12 +157,12 @@ def bulk_update(request: HttpRequest, channel: int) -> HttpResponse:
         except (ValueError, UnicodeDecodeError):
             raise Refused("the body is not valid JSON") from None
         readings = _bulk_readings(body, now())
-        device = device_for_key(key=str(body.get("write_api_key") or ""), mac=None)
+        device = writer_device(request, key=str(body.get("write_api_key") or ""), mac=None)
         if device.pk != channel:
             raise Forbidden(f"this write key is not for channel {channel}")
         record_readings(device=device, readings=readings)
     except Refused as refusal:
-        return JsonResponse({"detail": refusal.reason}, status=refusal.status)
+        return with_retry_after(JsonResponse({"detail": refusal.reason}, status=refusal.status), refusal)
     return JsonResponse({"success": True}, status=202)
 
 

@@ -1,0 +1,142 @@
+"""The write rate limits, in one place: every write view gets its device from writer_device().
+
+A counter per device (DEVICE_RATE_LIMIT) keeps a runaway board from crowding out the others; a
+counter per client address for refused keys (UNKNOWN_KEY_RATE_LIMIT) slows down anyone trying
+keys. Both live in the database, so every gunicorn worker and every app server shares them.
+
+Why not DRF's throttles on the database cache: they read and rewrite a pickled list of times
+(four statements on the database cache, and two workers can both read the old list). Here one
+`INSERT ... ON CONFLICT ... RETURNING` counts the request atomically in one statement, on
+SQLite and PostgreSQL alike. Windows are fixed (aligned to the period), so a board that keeps
+to its rate is never refused; at a window's edge a burst may reach twice the rate, which is
+still bounded.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+from devices.models import Device
+from devices.selectors import device_for_key
+from iotserver.refusals import Forbidden, Refused
+from ratelimits.models import RateWindow
+
+PERIODS = {"s": (1, "second"), "m": (60, "minute"), "h": (3600, "hour"), "d": (86400, "day")}
+STALE_AFTER = 86400  # counters of addresses and logins idle this long are deleted
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+    per: str  # "minute", for the refusal's reason
+
+
+def parse_rate(text: str) -> Rate | None:
+    """DRF's rate syntax: "240/min" (per s, m, h or d by the first letter); "off" means no limit."""
+    text = str(text).strip().lower()
+    if text in ("off", ""):
+        return None
+    try:
+        number, period = text.split("/")
+        seconds, per = PERIODS[period[0]]
+        count = int(number)
+    except (ValueError, KeyError, IndexError):
+        raise ValueError(f"{text!r} is not a rate like 240/min, or off") from None
+    if count < 1:
+        raise ValueError(f"{text!r}: the count must be at least 1 (or say off)")
+    return Rate(count, seconds, per)
+
+
+def setting_rate(name: str) -> Rate | None:
+    return parse_rate(getattr(settings, name))
+
+
+class TooMany(Refused):
+    """Over a rate limit: 429, with the seconds until the window ends for Retry-After."""
+
+    status = 429
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def with_retry_after(response: HttpResponse, refusal: Refused) -> HttpResponse:
+    if isinstance(refusal, TooMany):
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _window(rate: Rate, moment: float) -> tuple[int, int]:
+    """The current window's start and the whole seconds until it ends (at least 1)."""
+    started = int(moment // rate.seconds) * rate.seconds
+    return started, max(1, math.ceil(started + rate.seconds - moment))
+
+
+def count_request(bucket: str, rate: Rate) -> tuple[int, int]:
+    """Count one request in the bucket's window: (requests in it, this one included; seconds left)."""
+    started, left = _window(rate, time.time())
+    table = connection.ops.quote_name(RateWindow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bucket, started, count) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (bucket) DO UPDATE SET "
+            f"count = CASE WHEN {table}.started = excluded.started THEN {table}.count + 1 ELSE 1 END, "
+            f"started = excluded.started RETURNING count",
+            [bucket[:200], started],
+        )
+        (count,) = cursor.fetchone()
+        if count == 1 and not bucket.startswith("device:"):
+            # A new window for an address: the moment to forget addresses long gone quiet.
+            cursor.execute(f"DELETE FROM {table} WHERE started < %s", [started - STALE_AFTER])
+    return count, left
+
+
+def current_count(bucket: str, rate: Rate) -> tuple[int, int]:
+    """Requests counted in the bucket's current window, without counting one more; seconds left."""
+    started, left = _window(rate, time.time())
+    row = RateWindow.objects.filter(bucket=bucket[:200], started=started).values_list("count").first()
+    return (row[0] if row else 0), left
+
+
+def limit(bucket: str, rate: Rate | None, who: str) -> None:
+    """Count a request against the bucket; raise TooMany once it is over the rate."""
+    if rate is None:
+        return
+    count, left = count_request(bucket, rate)
+    if count > rate.count:
+        raise TooMany(f"{who}: more than {rate.count} requests a {rate.per}; retry in {left} s", left)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind the documented nginx, the one nginx saw (its last X-Forwarded-For)."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def writer_device(request: HttpRequest, *, key: str, mac: str | None) -> Device:
+    """The device this write key may post for, with both rate limits applied.
+
+    Raises Forbidden (403) for a refused key, TooMany (429) when the device, or the address
+    sending refused keys, is over its rate. A valid key never counts against its address, so
+    a board is never refused because a neighbour behind the same router is misconfigured.
+    """
+    try:
+        device = device_for_key(key=key, mac=mac)
+    except Forbidden:
+        limit(
+            f"unknown-key:{client_address(request)}", setting_rate("UNKNOWN_KEY_RATE_LIMIT"), "refused keys"
+        )
+        raise
+    limit(f"device:{device.pk}", setting_rate("DEVICE_RATE_LIMIT"), f"device {device.name!r}")
+    return device
