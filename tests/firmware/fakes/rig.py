@@ -68,11 +68,13 @@ class Rig:
         sensor="mcp9808",
         celsius=21.5,
         ntp_fails=False,
+        unix=None,
     ):
         machine.reset_fakes()
         network.reset()
         self.logs = []
-        self.clock = FakeClock(start_ticks)
+        # unix: the true time at boot, for tests whose readings reach a real server
+        self.clock = FakeClock(start_ticks) if unix is None else FakeClock(start_ticks, unix=unix)
         ntptime.reset(self.clock)
         ntptime.fail = ntp_fails
         self.http = FakeHttp(clock=self.clock, latency_ms=latency_ms)
