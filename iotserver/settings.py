@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "readings",
     "dashboard",
     "ratelimits",
+    "ratelimits",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,18 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Rate limits (ratelimits/, DRF's rate syntax "N/s|min|hour|day", or "off"). A board posting every
+# few seconds on each of its 8 fields stays far below the device's limit; "off" measures the write
+# path alone (the ingest benchmark). Refused keys count per client address; failed logins per name
+# and per address, after which that name or address cannot log in until the window ends.
+DEVICE_RATE_LIMIT = env("DEVICE_RATE_LIMIT", default="240/min")
+UNKNOWN_KEY_RATE_LIMIT = env("UNKNOWN_KEY_RATE_LIMIT", default="30/min")
+LOGIN_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT", default="10/hour")
+AUTHENTICATION_BACKENDS = [
+    "ratelimits.logins.LockoutBackend",  # first: a locked-out login never reaches the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # Rate limits (ratelimits/, DRF's rate syntax "N/s|min|hour|day", or "off"). A board posting every
 # few seconds on each of its 8 fields stays far below the device's limit; "off" measures the write
