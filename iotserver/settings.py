@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "readings",
     "dashboard",
     "ratelimits",
-    "ratelimits",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -125,18 +125,6 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Rate limits (ratelimits/, DRF's rate syntax "N/s|min|hour|day", or "off"). A board posting every
-# few seconds on each of its 8 fields stays far below the device's limit; "off" measures the write
-# path alone (the ingest benchmark). Refused keys count per client address; failed logins per name
-# and per address, after which that name or address cannot log in until the window ends.
-DEVICE_RATE_LIMIT = env("DEVICE_RATE_LIMIT", default="240/min")
-UNKNOWN_KEY_RATE_LIMIT = env("UNKNOWN_KEY_RATE_LIMIT", default="30/min")
-LOGIN_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT", default="10/hour")
-AUTHENTICATION_BACKENDS = [
-    "ratelimits.logins.LockoutBackend",  # first: a locked-out login never reaches the password check
-    "django.contrib.auth.backends.ModelBackend",
-]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -192,6 +180,22 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=180 * 24 * 3600)
 WINDOW_HYSTERESIS = env.float("WINDOW_HYSTERESIS", default=0.5)
 # Boards post every minute: ten minutes of silence is a station gone quiet, not a late packet.
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=10)
+
+# Notifications (alerts/): e-mail through Django's mail settings, either one EMAIL_URL
+# (smtp+tls://user:password@host:587) or EMAIL_HOST and friends. Without either, mail goes to
+# an SMTP server on this machine, as Django's defaults do.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="weather-station@localhost")
+# How often `manage.py sendalerts` checks the rules: boards post every minute, so 30 s is prompt.
+ALERTS_INTERVAL_SECONDS = env.int("ALERTS_INTERVAL_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,
