@@ -39,3 +39,33 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} field {self.field} = {self.value} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Rollup(models.Model):
+    """Min, max, sum and count of one device's field over one aligned bucket of 5 minutes, an hour or a day.
+
+    Kept by record_readings as readings arrive (late and backfilled ones too) and by a signal on
+    deletion; `manage.py rebuild_rollups` recomputes them from the readings. Long history ranges
+    read these instead of millions of raw rows.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    field = models.PositiveSmallIntegerField()
+    width = models.PositiveIntegerField()  # seconds: 300, 3600 or 86400
+    bucket = models.BigIntegerField()  # floor(Unix seconds / width): the bucket starts at bucket * width
+    low = models.FloatField()
+    high = models.FloatField()
+    total = models.FloatField()  # sum of the values, so means combine across buckets exactly
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target, and the index every history range query walks.
+            models.UniqueConstraint(
+                fields=["device", "field", "width", "bucket"], name="rollup_one_per_bucket"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} field {self.field} {self.width}s bucket {self.bucket}: {self.count}"

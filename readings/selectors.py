@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Avg, BigIntegerField, Count, Func, Max, Min, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Avg, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from devices.models import Field
-from readings.models import Reading
+from readings import rollups
+from readings.models import Reading, Rollup
 
 # (device id, field number): one series of readings.
 SeriesKey = tuple[int, int]
@@ -116,38 +118,6 @@ def bucket_width(*, start: datetime, end: datetime, max_points: int) -> int:
     return math.ceil(needed / DAY) * DAY
 
 
-class EpochBucket(Func):
-    """A timestamp's bucket number, floor(epoch seconds / width), on SQLite and PostgreSQL alike."""
-
-    output_field = BigIntegerField()
-
-    def __init__(self, expression, width: int):
-        if not isinstance(width, int) or width < 1:
-            raise ValueError("width must be a positive whole number of seconds")
-        self.width = width
-        super().__init__(expression)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores UTC text ('2026-11-21 05:00:00.123456'); strftime('%s') reads it as UTC.
-        # Only the first 19 characters: SQLite rounds fractions to milliseconds, which would
-        # move 12:04:59.9999 into the 12:05 bucket. '%%%%' survives two rounds of %-formatting.
-        # Readings are after 1970, so integer division is floor division here.
-        return self.as_sql(
-            compiler,
-            connection,
-            template=f"(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) / {self.width})",
-            **extra_context,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template=f"CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / {self.width}) AS BIGINT)",
-            **extra_context,
-        )
-
-
 def history_series(
     *, series: Sequence[SeriesKey], start: datetime, end: datetime, max_points: int = 500
 ) -> tuple[int, dict[SeriesKey, list[Bucket]]]:
@@ -155,30 +125,89 @@ def history_series(
 
     Answers (bucket width in seconds, {series: buckets in time order}); a series with no
     readings in the range maps to []. Each bucket keeps its min, mean and max, so a short spike
-    survives downsampling. One query, whatever the number of readings or series.
+    survives downsampling. One query, whatever the number of readings or series: whole days,
+    hours and 5-minute spans inside the range come from the rollups (readings/rollups.py), only
+    the few minutes at its edges from the readings themselves, so ten years cost a few thousand rows.
     """
     width = bucket_width(start=start, end=end, max_points=max_points)
     found: dict[SeriesKey, list[Bucket]] = {key: [] for key in series}
     if not series:
         return width, found
-    rows = (
-        Reading.objects.filter(_pairs(series), recorded_at__gte=start, recorded_at__lte=end)
-        .annotate(bucket=EpochBucket("recorded_at", width))
-        .values("device_id", "field", "bucket")
-        .annotate(low=Min("value"), mean=Avg("value"), high=Max("value"), count=Count("id"))
-        .order_by("device_id", "field", "bucket")
+    levels = [level for level in reversed(rollups.WIDTHS) if width % level == 0]
+    pieces = _pieces(rollups.epoch_seconds(start), start, end, inclusive=True, levels=levels)
+    pairs = " OR ".join(["(device_id = %s AND field = %s)"] * len(series))
+    pair_params = [value for key in series for value in key]
+    parts: list[str] = []
+    params: list = []
+    readings_table = connection.ops.quote_name(Reading._meta.db_table)
+    rollup_table = connection.ops.quote_name(Rollup._meta.db_table)
+    count_ = connection.ops.quote_name("count")
+    for level, low, high, inclusive in pieces:
+        if level is None:
+            parts.append(
+                f"SELECT device_id, field, {rollups.epoch_bucket_sql('recorded_at', width)} AS b, "
+                f"MIN(value) AS low, MAX(value) AS high, SUM(value) AS total, COUNT(*) AS n "
+                f"FROM {readings_table} WHERE ({pairs}) AND recorded_at >= %s "
+                f"AND recorded_at {'<=' if inclusive else '<'} %s GROUP BY 1, 2, 3"
+            )
+            adapt = connection.ops.adapt_datetimefield_value
+            params += [*pair_params, adapt(low), adapt(high)]
+        else:
+            parts.append(
+                f"SELECT device_id, field, bucket * {level} / {width} AS b, "
+                f"MIN(low) AS low, MAX(high) AS high, SUM(total) AS total, SUM({count_}) AS n "
+                f"FROM {rollup_table} WHERE ({pairs}) AND width = {level} AND bucket >= %s AND bucket < %s "
+                "GROUP BY 1, 2, 3"
+            )
+            params += [*pair_params, low, high]
+    sql = (
+        "SELECT device_id, field, b, MIN(low), MAX(high), SUM(total), SUM(n) FROM ("
+        + " UNION ALL ".join(parts)
+        + ") AS pieces GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
-    for row in rows:
-        found[(row["device_id"], row["field"])].append(
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for device_id, field, bucket, low, high, total, count in rows:
+        count = int(count)  # PostgreSQL sums integers as numeric
+        found[(device_id, field)].append(
             Bucket(
-                start=datetime.fromtimestamp(row["bucket"] * width, tz=UTC),
-                low=row["low"],
-                mean=row["mean"],
-                high=row["high"],
-                count=row["count"],
+                start=datetime.fromtimestamp(bucket * width, tz=UTC),
+                low=low,
+                mean=total / count,
+                high=high,
+                count=count,
             )
         )
     return width, found
+
+
+def _pieces(
+    seconds: int, start: datetime, end: datetime, *, inclusive: bool, levels: list[int]
+) -> list[tuple[int | None, object, object, bool]]:
+    """Cut [start, end] (or [start, end)) into whole rollup buckets, coarsest first, and raw edges.
+
+    Answers (rollup width, first bucket, bucket after the last, _) for rollup pieces and
+    (None, start, end, inclusive) for the edges read from the readings. At most seven pieces.
+    """
+    if not levels:
+        if start < end or (inclusive and start == end):
+            return [(None, start, end, inclusive)]
+        return []
+    level, finer = levels[0], levels[1:]
+    # The first whole bucket starts at or after start; a start inside a second counts as after it.
+    exact = start == rollups.EPOCH + timedelta(seconds=seconds)
+    first = -(-seconds // level) if exact else seconds // level + 1
+    after = rollups.epoch_seconds(end) // level
+    if first >= after:
+        return _pieces(seconds, start, end, inclusive=inclusive, levels=finer)
+    inner_start = rollups.EPOCH + timedelta(seconds=first * level)
+    inner_end = rollups.EPOCH + timedelta(seconds=after * level)
+    return [
+        *_pieces(seconds, start, inner_start, inclusive=False, levels=finer),
+        (level, first, after, False),
+        *_pieces(after * level, inner_end, end, inclusive=inclusive, levels=finer),
+    ]
 
 
 # Reads for the exports, the read API and the ThingSpeak feeds (issue 5).

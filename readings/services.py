@@ -11,6 +11,7 @@ from django.utils.timezone import now
 from devices.models import Device
 from iotserver.refusals import Refused
 from readings.models import Reading
+from readings.rollups import rollups_add
 from readings.rules import NewReading, check_reading
 
 MAX_BATCH = 1000
@@ -66,6 +67,8 @@ def _store(device: Device, readings: Sequence[NewReading], received_at: datetime
             fresh.append(row)
             slots.append(row)
         Reading.objects.bulk_create(fresh)
+        # The history charts read rollups, never the raw rows: they change in the same transaction.
+        rollups_add(device_id=device.pk, readings=fresh)
         Device.objects.filter(pk=device.pk).update(last_seen=received_at)
     return [slot if isinstance(slot, int) else slot.pk for slot in slots]
 
