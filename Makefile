@@ -30,6 +30,9 @@ run: $(VENV)/.prod-installed .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) first_admin
+	@# The notification sender runs beside gunicorn and stops with it, however gunicorn ends.
+	$(MANAGE) sendalerts & alerts=$$!; \
+	trap 'kill $$alerts 2>/dev/null; wait $$alerts' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py iotserver.wsgi
 
 admin: $(VENV)/.prod-installed .env
