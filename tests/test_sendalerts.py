@@ -4,6 +4,9 @@ retries with backoff, and no duplicates when it restarts."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 
@@ -33,7 +36,7 @@ from alerts.services import MAX_ATTEMPTS, notifications_send, retry_delay, rules
 from devices.services import IssuedKey
 from readings.rules import NewReading
 from readings.services import record_readings
-from tests.live import free_port
+from tests.live import PROJECT, free_port
 from tests.webhook_recorder import webhook_recorder
 
 
@@ -259,3 +262,42 @@ def test_a_sender_killed_halfway_through_firing_leaves_nothing_half_done(heat, a
     call_command("sendalerts", "--once")
     assert len(mail.outbox) == 1
     assert Alert.objects.get().key.endswith(":1")
+
+
+# Mail settings from the environment
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (
+            {"EMAIL_URL": "smtp+tls://weather%40example.org:secret@smtp.example.org:587"},
+            "smtp.example.org 587 weather@example.org secret True",
+        ),
+        ({"EMAIL_HOST": "mail.lan", "EMAIL_PORT": "2525"}, "mail.lan 2525   False"),
+        ({}, "localhost 25   False"),
+    ],
+)
+def test_the_mail_server_comes_from_the_environment(environment, expected):
+    show = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS)"
+    )
+    names = (
+        "EMAIL_URL",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "EMAIL_USE_TLS",
+    )
+    env = {key: value for key, value in os.environ.items() if key not in names}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", show],
+        cwd=PROJECT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "iotserver.settings", "SECRET_KEY": "x", **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == expected
