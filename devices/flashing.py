@@ -10,6 +10,7 @@ import importlib.util
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ FLASH_OFFSET = 0  # MicroPython's ESP8266 image starts at the very beginning of 
 # Imported by name on the board at boot; must stay source. config.py is generated, never copied.
 KEPT_AS_SOURCE = ("main.py",)
 NOT_FOR_THE_BOARD = ("config.py", "config.example.py")
+# MicroPython's first boot after a fresh flash makes its filesystem; mpremote must not interrupt it.
+FIRST_BOOT_S = 5
 
 
 @dataclass
@@ -91,6 +94,10 @@ def flash_plan(
             lambda s: esptool.write_flash(s.esp, [(FLASH_OFFSET, str(image))], flash_size="detect"),
         ),
         Step("reset the board into MicroPython", reset),
+        Step(
+            f"wait {FIRST_BOOT_S} s while MicroPython's first boot makes its filesystem",
+            lambda s: time.sleep(FIRST_BOOT_S),
+        ),
     ]
 
     uploads: list[Path | str] = []

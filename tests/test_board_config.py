@@ -145,3 +145,15 @@ def test_a_revoked_config_key_no_longer_posts(outside, tmp_path):
 
     with pytest.raises(Forbidden):
         device_for_key(key=settings["API_KEY"], mac=settings["MAC_ADDRESS"])
+
+
+def test_the_admin_action_explains_a_device_without_temperature(admin_client, outside):
+    device = outside.api_key.device
+    device.fields.update(kind="other")
+
+    response = admin_client.post(
+        "/admin/devices/device/", {"action": "download_config", "_selected_action": [device.pk]}, follow=True
+    )
+
+    assert "no temperature field" in [str(m) for m in get_messages(response.wsgi_request)][0]
+    assert ApiKey.objects.filter(device=device).count() == 1

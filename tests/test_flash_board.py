@@ -81,6 +81,7 @@ def boundaries(monkeypatch, tmp_path):
         return subprocess.CompletedProcess(args, 0)
 
     monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr("devices.flashing.FIRST_BOOT_S", 0)
     return calls, copied
 
 
@@ -110,23 +111,24 @@ def test_a_dry_run_lists_every_step_and_touches_nothing(outside, image, monkeypa
     )
 
     expected = [
-        "Dry run: nothing is touched and no key is issued. 26 steps:",
+        "Dry run: nothing is touched and no key is issued. 27 steps:",
         "1. would connect to the board on /dev/ttyUSB0 with esptool at 115200 baud, then 460800 baud",
         "2. would erase the whole flash (esptool erase_flash)",
         f"3. would write the MicroPython image {image} at offset 0 (esptool write_flash)",
         "4. would reset the board into MicroPython",
+        "5. would wait 5 s while MicroPython's first boot makes its filesystem",
     ]
-    expected += [f"{5 + i}. would compile {m}.py to {m}.mpy (mpy-cross -O3)" for i, m in enumerate(MODULES)]
+    expected += [f"{6 + i}. would compile {m}.py to {m}.mpy (mpy-cross -O3)" for i, m in enumerate(MODULES)]
     expected += [
-        "14. would issue a new API key for 'Back porch' and write config.py "
+        "15. would issue a new API key for 'Back porch' and write config.py "
         "(server http://192.168.1.10:8000, MAC 6c:ef:7a:3b:9d:e8, mcp9808, "
         "temperature on field 1, every 60 s)"
     ]
-    expected += [f"{15 + i}. would copy {m}.mpy to the board (mpremote fs cp)" for i, m in enumerate(MODULES)]
+    expected += [f"{16 + i}. would copy {m}.mpy to the board (mpremote fs cp)" for i, m in enumerate(MODULES)]
     expected += [
-        "24. would copy main.py to the board (mpremote fs cp)",
-        "25. would copy config.py to the board (mpremote fs cp)",
-        "26. would reset the board: it starts posting (mpremote reset)",
+        "25. would copy main.py to the board (mpremote fs cp)",
+        "26. would copy config.py to the board (mpremote fs cp)",
+        "27. would reset the board: it starts posting (mpremote reset)",
     ]
     assert output.splitlines() == expected
     assert ApiKey.objects.count() == keys_before

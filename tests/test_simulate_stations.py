@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
-from tests.live import gunicorn_server
+from devices.models import ApiKey
+from tests.live import free_port, gunicorn_server
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,18 @@ def test_named_devices_need_to_exist(server):
         server.manage("simulate_stations", "--url", server.url, "--devices", "Attic", "--count", "1")
 
     assert "no device named 'Attic'" in failed.value.stderr
+
+
+@pytest.mark.django_db
+def test_with_no_server_it_says_so_and_leaves_no_key_behind():
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    out = StringIO()
+
+    call_command("simulate_stations", "--url", url, "--count", "2", "--interval", "0", stdout=out)
+    with pytest.raises(CommandError, match=f"no server at {url}"):
+        call_command("simulate_stations", "--url", url, "--backfill-days", "1", stdout=StringIO())
+
+    live_lines = [line for line in out.getvalue().splitlines() if "server not answering" in line]
+    assert len(live_lines) == 2  # a round each, carrying on as a board would
+    assert ApiKey.objects.filter(revoked_at__isnull=True).count() == 0
+    assert ApiKey.objects.filter(device__name__startswith="Simulated").count() == 2 + 2 + 2

@@ -139,6 +139,8 @@ class Command(BaseCommand):
                 json.dumps({"mac": station.device.mac, "readings": batch}).encode(),
                 {"Content-Type": "application/json", "Authorization": f"Api-Key {station.key}"},
             )
+            if status == 0:
+                raise CommandError(f"no server at {self.url} ({body}); start it with `make run`")
             if status != 201:
                 raise CommandError(
                     f"the server refused the history of {station.device.name}: {status} {body}"
