@@ -133,3 +133,7 @@ def channels_for(*, rule: Rule) -> QuerySet[Channel]:
     return Channel.objects.filter(
         is_active=True, user__is_active=True, user__subscription__rule=rule
     ).select_related("user")
+
+
+def channels_of(*, user) -> QuerySet[Channel]:
+    return Channel.objects.filter(user=user).order_by("name", "id")

@@ -9,7 +9,19 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from alerts.channels import DeliveryFailed, deliver
-from alerts.models import BACK, FAILED, PENDING, SENT, Alert, Notification, Rule, RuleState
+from alerts.models import (
+    BACK,
+    FAILED,
+    PENDING,
+    SENT,
+    WEBHOOK,
+    Alert,
+    Channel,
+    Notification,
+    Rule,
+    RuleState,
+    Subscription,
+)
 from alerts.selectors import Observation, channels_for, observe
 
 logger = logging.getLogger(__name__)
@@ -133,3 +145,25 @@ def notifications_send(*, at: datetime) -> SendReport:
             report.sent += 1
         notification.save(update_fields=["attempts", "status", "next_attempt_at", "sent_at", "last_error"])
     return report
+
+
+def subscriptions_set(*, user, rules) -> None:
+    """The user gets exactly these rules' messages from now on."""
+    wanted = {rule.pk for rule in rules}
+    with transaction.atomic():
+        Subscription.objects.filter(user=user).exclude(rule__in=wanted).delete()
+        have = set(Subscription.objects.filter(user=user).values_list("rule_id", flat=True))
+        Subscription.objects.bulk_create(Subscription(user=user, rule_id=pk) for pk in wanted - have)
+
+
+def channel_add(*, user, name: str, kind: str, url: str = "", email: str = "") -> Channel:
+    channel = Channel(user=user, name=name, kind=kind, url=url if kind == WEBHOOK else "", email=email)
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+def channel_remove(*, user, channel_id: int) -> bool:
+    """Remove one of the user's own channels; False if they have no such channel."""
+    deleted, _ = Channel.objects.filter(user=user, pk=channel_id).delete()
+    return bool(deleted)

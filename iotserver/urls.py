@@ -17,6 +17,8 @@ urlpatterns = [
     # Reading: devices, readings page by page, CSV export, the OpenAPI schema and its docs page.
     path("api/", include("readings.read_urls")),
     path("admin/", admin.site.urls),
+    # Each household member's notifications: which rules reach them, and where (/notifications/).
+    path("", include("alerts.urls")),
     # The household's dashboard at /, its read API (/api/history/, /api/latest/) and login.
     path("", include("dashboard.urls")),
     # ThingSpeak's API: /update, /update.json, /channels/<id>/... (a channel is a device).
