@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.timezone import now
 from django.views.decorators.cache import never_cache
 
@@ -33,6 +34,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stale_minutes": settings.STALE_AFTER_MINUTES,
         "ranges": RANGES,
         "time_zone": settings.TIME_ZONE,
+        # Clock times on the page are the household's, wherever the phone happens to be.
+        "page_config": {
+            "latest": reverse("api-latest"),
+            "history": reverse("api-history"),
+            "timeZone": settings.TIME_ZONE,
+        },
     }
     return render(request, "dashboard/index.html", context)
 

@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.live import PROJECT, gunicorn_server, request
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT / "test-artifacts"
 PASSWORD = "a long household password"
+HOUSEHOLD_ZONE = "America/Los_Angeles"
 # Chromium as a quiet test browser: no sandbox (CI runs as root), no calls home.
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,7 +54,8 @@ def server(tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    with gunicorn_server(folder, extra_env=static_env) as live:
+    # The household lives on US Pacific time; the test browser's own zone is Tokyo's (below).
+    with gunicorn_server(folder, extra_env={**static_env, "TIME_ZONE": HOUSEHOLD_ZONE}) as live:
         live.manage(
             "shell",
             "-c",
@@ -113,7 +116,10 @@ def browser():
 
 def logged_in(browser, server, width: int, height: int, color_scheme: str = "light"):
     context = browser.new_context(
-        viewport={"width": width, "height": height}, device_scale_factor=1, color_scheme=color_scheme
+        viewport={"width": width, "height": height},
+        device_scale_factor=1,
+        color_scheme=color_scheme,
+        timezone_id="Asia/Tokyo",
     )
     page = context.new_page()
     # Everything this browser receives from its very first request: headers and (compressed) bodies.
@@ -171,9 +177,12 @@ def test_a_phone_sees_both_temperatures_the_advice_and_a_new_reading_live(browse
     )
     assert time.monotonic() - started < 15
     assert page.evaluate("window.notReloaded") is True
-    assert (
-        page.inner_text("#advice") == "Outside is 1.3° warmer than inside: keep the windows shut"
-    )  # 1.25, as the server rounds it
+    # 1.25, rounded as the server rounds it.
+    assert page.inner_text("#advice") == "Outside is 1.3° warmer than inside: keep the windows shut"
+    # Clock times are the household's, not the phone's.
+    household_now = datetime.now(ZoneInfo(HOUSEHOLD_ZONE))
+    clock = page.inner_text("[data-placement=outside] .clock")
+    assert clock in {(household_now - timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}
     live_updates = [size for url, size in transferred if "/api/latest/" in url]
     print(f"live updates: {live_updates} bytes")
     assert live_updates and max(live_updates) < 5 * 1024

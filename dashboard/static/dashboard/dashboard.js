@@ -3,6 +3,7 @@
   "use strict";
   var config = JSON.parse(document.getElementById("config").textContent);
   var POLL_MS = 10000;
+  var zone = config.timeZone; // the household's TIME_ZONE, as the server's own times
   var unit = localStorage.getItem("temperatureUnit") === "F" ? "F" : "C";
   var etag = null;
   var history = null; // the last /api/history/ answer, with live points appended
@@ -30,7 +31,7 @@
     return Math.round(s / 86400) + " days ago";
   }
   function clock(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
   }
   function paintTimes() {
     document.querySelectorAll("time[datetime]").forEach(function (t) { t.textContent = ago(t.getAttribute("datetime")); });
@@ -78,7 +79,7 @@
       if (s.at) {
         el.querySelector(".when").innerHTML = '<time></time> · <span class="clock"></span>';
         var t = el.querySelector("time");
-        t.setAttribute("datetime", s.at); t.title = new Date(s.at).toLocaleString(); t.textContent = ago(s.at);
+        t.setAttribute("datetime", s.at); t.title = new Date(s.at).toLocaleString([], { timeZone: zone }); t.textContent = ago(s.at);
         el.querySelector(".clock").textContent = clock(s.at);
         appendPoint(s.key, s.at, s.value);
       }
@@ -149,9 +150,9 @@
 
   function timeLabel(t) {
     var d = new Date(t * 1000);
-    if (range === "24h") return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    if (range === "1y") return d.toLocaleDateString([], { month: "short" });
-    return d.toLocaleDateString([], { day: "numeric", month: "short" });
+    if (range === "24h") return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
+    if (range === "1y") return d.toLocaleDateString([], { month: "short", timeZone: zone });
+    return d.toLocaleDateString([], { day: "numeric", month: "short", timeZone: zone });
   }
 
   function drawChart(box, list, convert, colours) {
