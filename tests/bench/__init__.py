@@ -1,0 +1,1 @@
+"""The benchmark suite (`make bench`): ingest against a raw-INSERT floor, reads at ten years of history."""
