@@ -24,8 +24,9 @@ PLAUSIBLE_RANGES = {
 CLOCK_SKEW = timedelta(minutes=2)
 MAX_VALUE_TEXT = 32
 
-_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?")
-_FIELD = re.compile(r"\d{1,2}")
+# ASCII digits only: \d alone also matches other scripts' digits ("٢١"), which float() would read.
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?", re.ASCII)
+_FIELD = re.compile(r"\d{1,2}", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def _update_params(request: HttpRequest) -> dict:
     if request.content_type == "application/json" and request.body:
         try:
             body = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: a nesting bomb
             raise Refused("the body is not valid JSON") from None
         if not isinstance(body, dict):
             raise Refused("the body must be a JSON object")
@@ -154,7 +154,7 @@ def bulk_update(request: HttpRequest, channel: int) -> HttpResponse:
             raise Refused("the body is too large")
         try:
             body = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: a nesting bomb
             raise Refused("the body is not valid JSON") from None
         readings = _bulk_readings(body, now())
         device = writer_device(request, key=str(body.get("write_api_key") or ""), mac=None)
