@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from dashboard.selectors import household_overview
-from devices.models import HUMIDITY, INSIDE, OUTSIDE, PRESSURE, Field
+from devices.models import HUMIDITY, INSIDE, OTHER, OUTSIDE, PRESSURE, Field
 from devices.services import device_register
 from readings.rules import NewReading
 from readings.selectors import local_day_start
@@ -277,3 +277,24 @@ def test_the_overview_needs_four_queries(outside, inside, django_assert_num_quer
         overview = household_overview(at=now())
 
     assert overview.side(OUTSIDE).mean == 20.0 and overview.side(INSIDE).mean == 22.0
+
+
+def test_a_station_placed_elsewhere_is_shown_but_not_advised_on(client, member, outside, inside):
+    greenhouse = device_register(name="Greenhouse", mac="6c:ef:7a:3b:9d:ec", placement=OTHER)
+    post(greenhouse, 35.0)
+    post(outside, 20.0)
+    post(inside, 22.0)
+
+    html = page(client)
+
+    other = re.search(r'<section class="side side-other".*?</section>', html, re.S).group(0)
+    assert "Greenhouse" in other and "35.0°C" in other
+    assert advice(html) == "Outside is 2.0° cooler than inside: open the windows"
+
+
+def test_everything_the_page_loads_comes_from_this_server(client, member, outside):
+    html = page(client)
+
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert re.findall(r'<script src="([^"]+)"', html) == ["/static/dashboard/dashboard.js"]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == ["/static/dashboard/dashboard.css"]
