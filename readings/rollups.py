@@ -60,7 +60,9 @@ def rollups_add(*, device_id: int, readings: Iterable[Reading]) -> None:
     least, greatest = ("min", "max") if connection.vendor == "sqlite" else ("LEAST", "GREATEST")
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(sums))
     params: list = []
-    for (field, width, bucket), (low, high, total, count) in sums.items():
+    # In key order: two batches touching the same buckets lock them in the same order, so
+    # PostgreSQL never finds them waiting on each other (a deadlock).
+    for (field, width, bucket), (low, high, total, count) in sorted(sums.items()):
         params += [device_id, field, width, bucket, low, high, total, count]
     count_ = _q("count")
     sql = (
