@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -213,16 +214,25 @@ def ingest(report: Report, folder: Path, seconds: int, engine: str, database_url
 # Reads --------------------------------------------------------------------------------------
 
 
+def get(server: LiveServer, path: str) -> bytes:
+    try:
+        with urllib.request.urlopen(server.url + path) as answer:
+            return answer.read()
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(
+            f"{path} answered {error.code}; gunicorn's log:\n{server.error_log.read_text()[-4000:]}"
+        ) from error
+
+
 def server_times_ms(server: LiveServer, path: str, samples: int) -> tuple[list[float], bytes]:
     """gunicorn's own time for `samples` sequential GETs of path, after warming both workers."""
     body = b""
     for _ in range(4):
-        body = urllib.request.urlopen(server.url + path).read()
+        body = get(server, path)
     time.sleep(0.3)  # gunicorn logs a request just after answering it
     offset = len(server.access_log.read_text().splitlines())
     for _ in range(samples):
-        with urllib.request.urlopen(server.url + path) as answer:
-            answer.read()
+        get(server, path)
     time.sleep(0.3)
     lines = server.access_log.read_text().splitlines()[offset:]
     times = [int(line.split()[1]) / 1000 for line in lines if line.startswith("2")]
