@@ -6,6 +6,8 @@ from pathlib import Path
 
 import environ
 
+from iotserver.secret_key import refuse_weak_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -15,6 +17,8 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 # No default: a server that starts with a guessable key would sign sessions anyone can forge.
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
+# Nor with a short, example or startproject key: DEBUG off is production, on a LAN or not.
+refuse_weak_secret_key(SECRET_KEY, debug=DEBUG)
 # The server usually lives on a home LAN and is reached by IP address from boards and phones,
 # so every host name is accepted unless the household narrows it (do so when exposed to the internet).
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
@@ -108,10 +112,29 @@ CACHES = {
 # Behind nginx with TLS (docs/deploy.md): trust its X-Forwarded-Proto, so Django knows the request
 # was HTTPS (secure cookies, CSRF origin checks). Only behind a proxy that sets the header itself;
 # on a bare gunicorn a client could forge it.
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Behind TLS, a page asked for over plain HTTP is redirected to HTTPS. Never by default: `make run`
+# serves plain HTTP on the LAN, and a redirect to an HTTPS nobody serves would lock everyone out.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=BEHIND_TLS_PROXY)
+# ...except where boards write. An ESP8266 cannot do TLS, MicroPython's urequests does not follow
+# redirects (and a 301 turns a POST into a GET without its body), so a redirected reading is lost.
+# Matched against the path without its leading slash; deploy/nginx-iotserver.conf passes the same
+# paths through on port 80 (tests/test_production_settings.py checks that the two agree).
+SECURE_REDIRECT_EXEMPT = [
+    r"^update(/|\.json/?$|$)",  # the station URL /update/API_key=..., and ThingSpeak's /update(.json)
+    r"^API_key=",  # the station URL without /update
+    r"^api/readings/$",  # the JSON form: the firmware's batches
+    r"^channels/[0-9]+/bulk_update\.json$",  # ThingSpeak's bulk write
+]
+# HSTS: browsers that once saw the site over HTTPS refuse plain HTTP to it for this long (boards
+# ignore it). 0 by default; deploy/env.example sets a year, which cannot be taken back quickly.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
 # Rate limits (ratelimits/, DRF's rate syntax "N/s|min|hour|day", or "off"). A board posting every
 # few seconds on each of its 8 fields stays far below the device's limit; "off" measures the write

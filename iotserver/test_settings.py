@@ -1,8 +1,11 @@
 """Settings for the test suite: the real settings, with a throwaway secret and fast hashing."""
 
 import os
+import secrets
 
-os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")
+# Fresh for each run and never written down: with DEBUG off the settings refuse a short or known
+# key, exactly as in production, and no key in this repository can ever pass that check.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 from iotserver.settings import *  # noqa: E402,F403
 from iotserver.settings import DATABASES, STORAGES  # noqa: E402

@@ -8,6 +8,7 @@ which lets two servers share one database.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -26,6 +27,9 @@ from django.conf import settings
 from tests import postgres
 
 PROJECT = Path(__file__).resolve().parent.parent
+# For every server and command the tests start with the production settings (DEBUG off), which
+# refuse a short or known key: a strong one, made fresh for each run.
+THROWAWAY_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 @dataclass
@@ -110,7 +114,7 @@ def _serve(folder: Path, workers: int, extra_env: dict | None, database: Path | 
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "iotserver.settings",
-        "SECRET_KEY": "live-test-only",
+        "SECRET_KEY": THROWAWAY_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{database}" if isinstance(database, Path) else database,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": str(access_log),

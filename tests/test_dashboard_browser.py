@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.live import PROJECT, gunicorn_server, request
+from tests.live import PROJECT, THROWAWAY_SECRET_KEY, gunicorn_server, request
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT / "test-artifacts"
@@ -50,7 +50,12 @@ def server(tmp_path_factory):
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         cwd=PROJECT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "iotserver.settings", "SECRET_KEY": "x", **static_env},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "iotserver.settings",
+            "SECRET_KEY": THROWAWAY_SECRET_KEY,
+            **static_env,
+        },
         check=True,
         capture_output=True,
     )

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from readings.services import MAX_BATCH
-from tests.live import PROJECT
+from tests.live import PROJECT, THROWAWAY_SECRET_KEY
 
 DEPLOY = PROJECT / "deploy"
 
@@ -105,7 +105,7 @@ def test_the_forwarded_proto_header_is_trusted_only_behind_the_tls_proxy(flag, e
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "iotserver.settings",
-            "SECRET_KEY": "x",
+            "SECRET_KEY": THROWAWAY_SECRET_KEY,
             "BEHIND_TLS_PROXY": flag,
         },
         capture_output=True,

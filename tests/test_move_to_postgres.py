@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import postgres
-from tests.live import PROJECT, gunicorn_server
+from tests.live import PROJECT, THROWAWAY_SECRET_KEY, gunicorn_server
 
 # The commands docs/deploy.md gives, word for word. XML, not JSON: Django's JSON writes times to
 # the millisecond, and server-stamped readings carry microseconds.
@@ -96,7 +96,7 @@ def manage(database_url: str, *args: str, cwd: Path = PROJECT, extra: dict | Non
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "iotserver.settings",
-        "SECRET_KEY": "move-test-only",
+        "SECRET_KEY": THROWAWAY_SECRET_KEY,
         "DATABASE_URL": database_url,
         **(extra or {}),
     }

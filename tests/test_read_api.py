@@ -13,6 +13,7 @@ from devices.models import READ
 from devices.services import key_issue
 from readings.rules import NewReading
 from readings.services import record_readings
+from tests.live import THROWAWAY_SECRET_KEY
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -108,7 +109,7 @@ def test_the_schema_is_served_and_the_docs_page_uses_no_cdn(client, db):
 
 
 def test_the_schema_is_valid_openapi_without_warnings(tmp_path):
-    env = {"SECRET_KEY": "schema-test", "PATH": "", "DJANGO_SETTINGS_MODULE": "iotserver.settings"}
+    env = {"SECRET_KEY": THROWAWAY_SECRET_KEY, "PATH": "", "DJANGO_SETTINGS_MODULE": "iotserver.settings"}
     done = subprocess.run(
         [
             sys.executable,

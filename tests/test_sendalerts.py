@@ -36,7 +36,7 @@ from alerts.services import MAX_ATTEMPTS, notifications_send, retry_delay, rules
 from devices.services import IssuedKey
 from readings.rules import NewReading
 from readings.services import record_readings
-from tests.live import PROJECT, free_port
+from tests.live import PROJECT, THROWAWAY_SECRET_KEY, free_port
 from tests.webhook_recorder import webhook_recorder
 
 
@@ -295,7 +295,12 @@ def test_the_mail_server_comes_from_the_environment(environment, expected):
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", show],
         cwd=PROJECT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "iotserver.settings", "SECRET_KEY": "x", **environment},
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "iotserver.settings",
+            "SECRET_KEY": THROWAWAY_SECRET_KEY,
+            **environment,
+        },
         capture_output=True,
         text=True,
         check=True,
