@@ -13,6 +13,7 @@ from iotserver.refusals import Refused
 from readings.models import Reading
 from readings.rollups import rollups_add
 from readings.rules import NewReading, check_reading
+from readings.write_lock import readings_write_lock
 
 MAX_BATCH = 1000
 
@@ -33,7 +34,8 @@ def record_readings(
     if len(readings) > MAX_BATCH:
         raise Refused(f"at most {MAX_BATCH} readings per request, not {len(readings)}")
     received_at = now()
-    fields = {field.number: field for field in device.fields.all()}
+    # order_by(): Field's default ordering would join devices and sort on every reading.
+    fields = {field.number: field for field in device.fields.order_by()}
     for reading in readings:
         check_reading(reading, fields=fields, received_at=received_at, earliest=earliest)
     try:
@@ -45,7 +47,7 @@ def record_readings(
 
 
 def _store(device: Device, readings: Sequence[NewReading], received_at: datetime) -> list[int]:
-    with transaction.atomic():
+    with readings_write_lock(), transaction.atomic():
         # Each reading's slot holds the id it already has, or the row about to be inserted.
         already = _stamped_already(device, readings)
         slots: list[int | Reading] = []
