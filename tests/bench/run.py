@@ -179,6 +179,9 @@ def ingest(report: Report, folder: Path, seconds: int, engine: str, database_url
                 marker = "/floor/"
             for _ in range(20):  # warm both workers' connections and imports
                 urllib.request.urlopen(server.url + path).read()
+            # gunicorn logs a request after answering it: let the warm-up's last lines land
+            # before counting, or one of them is taken for a 2xx of the run with no new row.
+            time.sleep(1)
             before, answered_before = readings_count(server), answers_2xx(server, marker)
             run = wrk(server.url + path, seconds)
             time.sleep(1)  # let the last answers reach the access log
