@@ -184,20 +184,28 @@ def _refused(fmt: str, refusal: Refused) -> HttpResponse:
     return _plain(refusal.reason + "\n", status=refusal.status)
 
 
-@never_cache
-@require_GET
-def feed(request: HttpRequest, channel: int, fmt: str, field: int | None = None) -> HttpResponse:
-    """/channels/<id>/feeds.<fmt> and /channels/<id>/fields/<n>.<fmt>."""
+def _open_channel(request: HttpRequest, channel: int, fmt: str, field: int | None):
+    """The readable device and the parsed query of a read, or the answer that refuses it."""
     device = _readable_device(request, channel)
     if device is None:
         return _plain("-1", status=400, reason="no read access: give a read key as api_key, or log in")
     try:
         if field is not None and field not in FIELD_NUMBERS:
             raise Refused("field must be from 1 to 8")
-        query = feeds.parse_query(request.GET)
-        entries = feeds.feed_entries(device=device, query=query, field=field)
+        return device, feeds.parse_query(request.GET)
     except Refused as refusal:
         return _refused(fmt, refusal)
+
+
+@never_cache
+@require_GET
+def feed(request: HttpRequest, channel: int, fmt: str, field: int | None = None) -> HttpResponse:
+    """/channels/<id>/feeds.<fmt> and /channels/<id>/fields/<n>.<fmt>."""
+    opened = _open_channel(request, channel, fmt, field)
+    if isinstance(opened, HttpResponse):
+        return opened
+    device, query = opened
+    entries = feeds.feed_entries(device=device, query=query, field=field)
     numbers = feeds.field_numbers(device, field)
     if fmt == "csv":
         return HttpResponse(
@@ -215,15 +223,10 @@ def feed(request: HttpRequest, channel: int, fmt: str, field: int | None = None)
 @require_GET
 def last(request: HttpRequest, channel: int, fmt: str, field: int | None = None) -> HttpResponse:
     """/channels/<id>/feeds/last.<fmt> and /channels/<id>/fields/<n>/last[.<fmt>]."""
-    device = _readable_device(request, channel)
-    if device is None:
-        return _plain("-1", status=400, reason="no read access: give a read key as api_key, or log in")
-    try:
-        if field is not None and field not in FIELD_NUMBERS:
-            raise Refused("field must be from 1 to 8")
-        query = feeds.parse_query(request.GET)
-    except Refused as refusal:
-        return _refused(fmt, refusal)
+    opened = _open_channel(request, channel, fmt, field)
+    if isinstance(opened, HttpResponse):
+        return opened
+    device, query = opened
     entry = feeds.last_entry(device=device, field=field)
     if entry is None:
         return _plain("-1", status=404, reason="no entries yet")
