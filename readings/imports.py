@@ -22,7 +22,7 @@ from django.utils.timezone import now
 from devices.models import FIELD_NUMBERS, Device
 from iotserver.refusals import Refused
 from readings.models import Reading
-from readings.rules import NewReading, check_reading, parse_value
+from readings.rules import NewReading, check_reading, parse_value, value_from
 from readings.services import MAX_BATCH, record_readings
 
 # The Flask server's early rows hold the household's local time without a zone.
@@ -160,16 +160,13 @@ def flask_db(
             if moment is None:
                 yield "date_time is not a time"
                 continue
-            if isinstance(value, str):
-                try:
-                    value = parse_value(value.strip())
-                except Refused:
-                    value = None
-            if not isinstance(value, int | float) or isinstance(value, bool):
+            try:
+                value = value_from(value)
+            except Refused:
                 yield "data is not a number"
                 continue
             device, field_number = target
-            yield Incoming(device, NewReading(field=field_number, value=float(value), recorded_at=moment))
+            yield Incoming(device, NewReading(field=field_number, value=value, recorded_at=moment))
 
 
 def zone(name: str) -> tzinfo:

@@ -49,6 +49,19 @@ def parse_value(text: str) -> float:
     return float(text)
 
 
+def value_from(raw: object) -> float:
+    """A reading's value as JSON, ThingSpeak clients and old databases give it: a number, or text
+    holding one; never a boolean (JSON's true would otherwise pass as 1.0)."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        try:
+            return float(raw)
+        except OverflowError:  # an integer of 400 digits is valid JSON
+            raise Refused("data is too large to be a reading") from None
+    if isinstance(raw, str):
+        return parse_value(raw.strip())
+    raise Refused("data must be a number")
+
+
 def parse_time(raw: object) -> datetime:
     """A board's timestamp: ISO 8601 (with a zone; none means UTC) or Unix epoch seconds."""
     if isinstance(raw, bool):

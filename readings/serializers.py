@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from devices.mac import normalise_mac
 from iotserver.refusals import Refused
-from readings.rules import NewReading, parse_time, parse_value
+from readings.rules import NewReading, parse_time, value_from
 from readings.services import MAX_BATCH
 
 
@@ -17,13 +17,9 @@ class ValueField(serializers.Field):
 
     def to_internal_value(self, data: object) -> float:
         try:
-            if isinstance(data, int | float) and not isinstance(data, bool):
-                return float(data)
-            if isinstance(data, str):
-                return parse_value(data.strip())
-        except (Refused, OverflowError):
-            pass
-        raise serializers.ValidationError("must be a number")
+            return value_from(data)
+        except Refused:
+            raise serializers.ValidationError("must be a number") from None
 
 
 @extend_schema_field(

@@ -255,3 +255,21 @@ def test_odd_json_bodies_are_refused_with_400_not_a_crash(client, outside, body)
 
     assert answer.status_code == 400
     assert Reading.objects.count() == 0
+
+
+def test_a_bulk_value_too_large_for_a_float_is_refused_not_a_500(client, db):
+    """A 400-digit integer is valid JSON; float() of it overflows."""
+    from devices.models import OUTSIDE
+    from devices.services import device_register
+    from readings.models import Reading
+
+    issued = device_register(name="Huge", mac="02:00:00:00:00:77", placement=OUTSIDE)
+    huge = "1" + "0" * 400
+    body = f'{{"write_api_key": "{issued.key}", "updates": [{{"delta_t": 0, "field1": {huge}}}]}}'
+
+    response = client.post(
+        f"/channels/{issued.api_key.device_id}/bulk_update.json", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert Reading.objects.count() == 0

@@ -15,7 +15,7 @@ from devices.models import FIELD_NUMBERS, Device
 from devices.selectors import device_for_read_key
 from iotserver.refusals import Forbidden, Refused
 from ratelimits.throttles import with_retry_after, writer_device
-from readings.rules import NewReading, parse_time, parse_value
+from readings.rules import NewReading, parse_time, value_from
 from readings.services import MAX_BATCH, record_readings
 from thingspeak_compat import feeds
 
@@ -31,14 +31,10 @@ def _plain(text: str, status: int = 200, reason: str = "") -> HttpResponse:
 
 
 def _value(raw: object, name: str) -> float:
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    if isinstance(raw, str):
-        try:
-            return parse_value(raw.strip())
-        except Refused:
-            pass
-    raise Refused(f"{name} must be a number")
+    try:
+        return value_from(raw)
+    except Refused:
+        raise Refused(f"{name} must be a number") from None
 
 
 def _created_at(raw: object, params) -> datetime:
