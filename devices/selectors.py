@@ -1,10 +1,17 @@
-"""Reads of devices and keys."""
+"""Reads of devices and keys, and the one rule for which devices a request may read."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
 from devices.keys import hash_key
 from devices.models import READ, WRITE, ApiKey, Device
-from iotserver.refusals import Forbidden
+from iotserver.credentials import presented_key
+from iotserver.refusals import Forbidden, NotFound
+
+NO_READ_ACCESS = "log in, or give a read key (api_key=, or the header Authorization: Api-Key <key>)"
+BAD_READ_KEY = "unknown or revoked read key (a write key does not read)"
 
 MAX_KEY_LENGTH = 200  # far above any real key; refuses absurd input before hashing it
 
@@ -48,3 +55,42 @@ def _unrevoked_key(key: str, *, scope: str) -> ApiKey | None:
         )
     except ApiKey.DoesNotExist:
         return None
+
+
+def _key_reader(request: HttpRequest) -> Device | None:
+    """None for a logged-in person (who reads every device); else the device of the presented read key.
+
+    Raises Forbidden when the request is neither logged in nor carries a working read key.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return None
+    key = presented_key(request)
+    if not key:
+        raise Forbidden(NO_READ_ACCESS)
+    device = device_for_read_key(key=key)
+    if device is None:
+        raise Forbidden(BAD_READ_KEY)
+    return device
+
+
+def readable_devices(request: HttpRequest) -> QuerySet[Device]:
+    """Every device a request may read: all of them when logged in, only its own for a read key.
+
+    Every read surface (the read API, the CSV export, ThingSpeak's reads) asks this. Raises
+    Forbidden (403) for a request with neither a login nor a working read key.
+    """
+    reader = _key_reader(request)
+    return Device.objects.all() if reader is None else Device.objects.filter(pk=reader.pk)
+
+
+def readable_device(request: HttpRequest, device_id: int) -> Device:
+    """The one device the request asks for; NotFound (404) when it may not read that one."""
+    reader = _key_reader(request)
+    if reader is None:
+        device = Device.objects.filter(pk=device_id).first()
+    else:
+        device = reader if reader.pk == device_id else None
+    if device is None:
+        raise NotFound(f"no device {device_id} that you may read")
+    return device

@@ -172,8 +172,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["readings.parsers.GuardedJSONParser"],
-    "EXCEPTION_HANDLER": "readings.api.one_line_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["iotserver.parsers.GuardedJSONParser"],
+    "EXCEPTION_HANDLER": "iotserver.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

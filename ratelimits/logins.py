@@ -12,7 +12,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
-from ratelimits.throttles import client_address, count_request, current_count, setting_rate
+from iotserver.credentials import client_address
+from ratelimits.throttles import count_request, current_count, setting_rate
 
 
 def _buckets(request, username: object) -> list[str]:

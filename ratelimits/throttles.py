@@ -1,4 +1,6 @@
-"""The write rate limits, in one place: every write view gets its device from writer_device().
+"""Rate-limit counting: how many requests a bucket (a device, an address) made in its window.
+
+Which buckets a write counts against is decided by `readings.ingest`; this module only counts.
 
 A counter per device (DEVICE_RATE_LIMIT) keeps a runaway board from crowding out the others; a
 counter per client address for refused keys (UNKNOWN_KEY_RATE_LIMIT) slows down anyone trying
@@ -20,11 +22,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
 
-from devices.models import Device
-from devices.selectors import device_for_key
-from iotserver.refusals import Forbidden, Refused
+from iotserver.refusals import TooMany
 from ratelimits.models import RateWindow
 
 PERIODS = {"s": (1, "second"), "m": (60, "minute"), "h": (3600, "hour"), "d": (86400, "day")}
@@ -56,22 +55,6 @@ def parse_rate(text: str) -> Rate | None:
 
 def setting_rate(name: str) -> Rate | None:
     return parse_rate(getattr(settings, name))
-
-
-class TooMany(Refused):
-    """Over a rate limit: 429, with the seconds until the window ends for Retry-After."""
-
-    status = 429
-
-    def __init__(self, reason: str, retry_after: int) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-def with_retry_after(response: HttpResponse, refusal: Refused) -> HttpResponse:
-    if isinstance(refusal, TooMany):
-        response["Retry-After"] = str(refusal.retry_after)
-    return response
 
 
 def _window(rate: Rate, moment: float) -> tuple[int, int]:
@@ -113,30 +96,3 @@ def limit(bucket: str, rate: Rate | None, who: str) -> None:
     count, left = count_request(bucket, rate)
     if count > rate.count:
         raise TooMany(f"{who}: more than {rate.count} requests a {rate.per}; retry in {left} s", left)
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address; behind the documented nginx, the one nginx saw (its last X-Forwarded-For)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def writer_device(request: HttpRequest, *, key: str, mac: str | None) -> Device:
-    """The device this write key may post for, with both rate limits applied.
-
-    Raises Forbidden (403) for a refused key, TooMany (429) when the device, or the address
-    sending refused keys, is over its rate. A valid key never counts against its address, so
-    a board is never refused because a neighbour behind the same router is misconfigured.
-    """
-    try:
-        device = device_for_key(key=key, mac=mac)
-    except Forbidden:
-        limit(
-            f"unknown-key:{client_address(request)}", setting_rate("UNKNOWN_KEY_RATE_LIMIT"), "refused keys"
-        )
-        raise
-    limit(f"device:{device.pk}", setting_rate("DEVICE_RATE_LIMIT"), f"device {device.name!r}")
-    return device

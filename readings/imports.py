@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,11 +15,11 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from django.db.models import Max
-from django.utils.dateparse import parse_datetime
 from django.utils.timezone import now
 
 from devices.models import FIELD_NUMBERS, Device
 from iotserver.refusals import Refused
+from iotserver.times import parse_moment
 from readings.models import Reading
 from readings.rules import NewReading, check_reading, parse_value, value_from
 from readings.services import MAX_BATCH, record_readings
@@ -103,20 +102,10 @@ def _flush(device: Device, batch: list[NewReading], report: ImportReport) -> Non
 
 def _moment(text: str, naive_zone: tzinfo) -> datetime | None:
     """ISO 8601 or ThingSpeak's '2018-07-31 20:37:01 UTC' / '... -0700'; naive means naive_zone."""
-    text = (text or "").strip()
-    if text.endswith(" UTC"):
-        text = text[:-4] + "+00:00"
-    elif len(text) > 6 and text[-5] in "+-" and text[-6] == " ":
-        text = text[:-6] + text[-5:-2] + ":" + text[-2:]
     try:
-        parsed = parse_datetime(text)
-    except ValueError:
+        return parse_moment((text or "").strip(), what="time", zone=naive_zone)
+    except Refused:
         return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=naive_zone)
-    return parsed.astimezone(UTC)
 
 
 def thingspeak_csv(path: Path, *, device: Device, naive_zone: tzinfo = UTC) -> Iterator[Incoming | str]:
@@ -167,10 +156,3 @@ def flask_db(
                 continue
             device, field_number = target
             yield Incoming(device, NewReading(field=field_number, value=value, recorded_at=moment))
-
-
-def zone(name: str) -> tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise Refused(f"unknown time zone {name!r}") from None

@@ -4,78 +4,59 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.shortcuts import get_object_or_404
 from django.utils.timezone import now
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from devices.models import FIELD_NUMBERS, Device
-from devices.selectors import device_for_read_key
+from devices.models import Device
+from devices.selectors import readable_device, readable_devices
 from iotserver.refusals import Refused
-from readings.api import KEY_SCHEME
+from iotserver.times import parse_moment, shifted
 from readings.models import Reading
-from readings.rules import parse_time
+from readings.read_filters import parse_reading_filters
 from readings.selectors import fields_with_latest, history_series, readings_between
+from readings.serializers import TimeField
 
 
-def request_read_key(request) -> str:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if header.startswith(KEY_SCHEME):
-        return header[len(KEY_SCHEME) :].strip()
-    return request.GET.get("api_key", "")
+class ReaderAuthentication(SessionAuthentication):
+    """A logged-in session. Read keys are checked by devices.selectors.readable_devices, which every
+    read surface asks; this class exists so that the schema can say both ways in."""
 
 
-class ReadKeyAuthentication(BaseAuthentication):
-    """`Authorization: Api-Key <read key>` or `?api_key=`: reads that key's device, and nothing else."""
+class ReaderScheme(OpenApiAuthenticationExtension):
+    target_class = ReaderAuthentication
+    name = ["readerSession", "readKey"]
 
-    def authenticate(self, request):
-        key = request_read_key(request)
-        if not key:
-            return None
-        device = device_for_read_key(key=key)
-        if device is None:
-            raise AuthenticationFailed("unknown or revoked read key (a write key does not read)")
-        return (None, device)
-
-    def authenticate_header(self, request) -> str:
-        return KEY_SCHEME.strip()
-
-
-class ReadKeyScheme(OpenApiAuthenticationExtension):
-    target_class = ReadKeyAuthentication
-    name = "readKey"
+    def get_security_requirement(self, auto_schema):
+        return [{"readerSession": []}, {"readKey": []}]
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <read key>`, or the query parameter `api_key`.",
-        }
+        return [
+            {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Api-Key <read key>`, or the query parameter `api_key`.",
+            },
+        ]
 
 
-class LoggedInOrReadKey(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated) or isinstance(request.auth, Device)
+class ReadView(APIView):
+    """A read surface: who may read what is decided by the read-access selector, not by DRF."""
 
-
-def readable_devices(request):
-    """Every device for a logged-in person; only its own for a read key."""
-    devices = Device.objects.all()
-    if isinstance(request.auth, Device):
-        devices = devices.filter(pk=request.auth.pk)
-    return devices
+    authentication_classes = [ReaderAuthentication]
+    permission_classes = [AllowAny]
 
 
 class LatestOut(serializers.Serializer):
@@ -109,11 +90,9 @@ class ReadingOut(serializers.ModelSerializer):
         fields = ["id", "device", "field", "value", "recorded_at"]
 
 
-class DevicesApi(ListAPIView):
+class DevicesApi(ReadView, ListAPIView):
     """Devices with their fields, each field with its latest reading."""
 
-    authentication_classes = [SessionAuthentication, ReadKeyAuthentication]
-    permission_classes = [LoggedInOrReadKey]
     serializer_class = DeviceOut
     pagination_class = None
 
@@ -151,15 +130,15 @@ class OldestFirst(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 5000
 
-
-def _time_param(request, name: str):
-    text = request.query_params.get(name)
-    if not text:
-        return None
-    try:
-        return parse_time(text)
-    except Refused:
-        raise ValidationError({name: "must be ISO 8601, e.g. 2026-11-20T10:00:00Z"}) from None
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # DRF checks the offset but not the position: a forged one ("p=x") would reach the query.
+        if cursor is not None and cursor.position is not None:
+            try:
+                parse_moment(cursor.position, what="cursor")
+            except Refused:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
 
 
 @extend_schema(
@@ -171,39 +150,32 @@ def _time_param(request, name: str):
         OpenApiParameter("end", OpenApiTypes.DATETIME, description="up to this moment (ISO 8601), inclusive"),
     ]
 )
-class DeviceReadingsApi(ListAPIView):
+class DeviceReadingsApi(ReadView, ListAPIView):
     """One device's readings, oldest first, filtered by field and time range, a page at a time."""
 
-    authentication_classes = [SessionAuthentication, ReadKeyAuthentication]
-    permission_classes = [LoggedInOrReadKey]
     serializer_class = ReadingOut
     pagination_class = OldestFirst
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Reading.objects.none()
-        device = get_object_or_404(readable_devices(self.request), pk=self.kwargs["device"])
-        field = self.request.query_params.get("field")
-        if field is not None and (not field.isdigit() or int(field) not in FIELD_NUMBERS):
-            raise ValidationError({"field": "must be a whole number from 1 to 8"})
-        start, end = _time_param(self.request, "start"), _time_param(self.request, "end")
-        if start and end and start > end:
-            raise ValidationError({"start": "is after end"})
+        device = readable_device(self.request, self.kwargs["device"])
+        filters = parse_reading_filters(self.request.query_params)
         return readings_between(
-            device_id=device.pk, start=start, end=end, field=int(field) if field else None
+            device_id=device.pk, start=filters.start, end=filters.end, field=filters.field
         ).order_by()
 
 
 class HistoryQuery(serializers.Serializer):
-    start = serializers.DateTimeField(required=False, help_text="default: a day before end")
-    end = serializers.DateTimeField(required=False, help_text="default: now")
+    start = TimeField(required=False, help_text="default: a day before end")
+    end = TimeField(required=False, help_text="default: now")
     max_points = serializers.IntegerField(required=False, default=500, min_value=2, max_value=2000)
 
     def validate(self, attrs: dict) -> dict:
         attrs.setdefault("end", now())
-        attrs.setdefault("start", attrs["end"] - timedelta(days=1))
+        attrs.setdefault("start", shifted(attrs["end"], -timedelta(days=1), "start"))
         if attrs["start"] > attrs["end"]:
-            raise ValidationError({"start": "is after end"})
+            raise ValidationError("start is after end")
         return attrs
 
 
@@ -229,15 +201,12 @@ class HistoryOut(serializers.Serializer):
     series = SeriesOut(many=True)
 
 
-class DeviceHistoryApi(APIView):
+class DeviceHistoryApi(ReadView):
     """One device's fields over a range, downsampled as the dashboard's chart is (min, mean, max a bucket)."""
-
-    authentication_classes = [SessionAuthentication, ReadKeyAuthentication]
-    permission_classes = [LoggedInOrReadKey]
 
     @extend_schema(parameters=[HistoryQuery], responses=HistoryOut)
     def get(self, request: Request, device: int) -> Response:
-        found = get_object_or_404(readable_devices(request), pk=device)
+        found = readable_device(request, device)
         query = HistoryQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["start"], query.validated_data["end"]

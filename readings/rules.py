@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 
 from devices.models import FIELD_NUMBERS, HUMIDITY, PRESSURE, TEMPERATURE, Field
 from iotserver.refusals import Refused
+from iotserver.times import parse_moment
 
 # Beyond these a sensor is broken or misread, not measuring weather. Temperature in °C
 # (Earth's records are -89.2 and 56.7), pressure in hPa, relative humidity in %.
@@ -62,26 +62,8 @@ def value_from(raw: object) -> float:
     raise Refused("data must be a number")
 
 
-def parse_time(raw: object) -> datetime:
-    """A board's timestamp: ISO 8601 (with a zone; none means UTC) or Unix epoch seconds."""
-    if isinstance(raw, bool):
-        raise Refused("recorded_at must be ISO 8601 or epoch seconds")
-    if isinstance(raw, int | float):
-        if not math.isfinite(raw) or abs(raw) > 1e11:
-            raise Refused("recorded_at is out of range")
-        return datetime.fromtimestamp(raw, tz=UTC)
-    if isinstance(raw, str) and len(raw) <= 40:
-        try:
-            parsed = parse_datetime(raw.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise Refused("recorded_at must be ISO 8601 or epoch seconds")
-
-
 def earliest_time() -> datetime:
-    return parse_time(settings.READINGS_EARLIEST)
+    return parse_moment(settings.READINGS_EARLIEST, what="READINGS_EARLIEST")
 
 
 def check_reading(

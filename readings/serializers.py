@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from devices.mac import normalise_mac
 from iotserver.refusals import Refused
-from readings.rules import NewReading, parse_time, value_from
+from iotserver.times import parse_moment
+from readings.rules import NewReading, value_from
 from readings.services import MAX_BATCH
 
 
@@ -26,9 +27,11 @@ class ValueField(serializers.Field):
     {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "description": "Unix seconds"}]}
 )
 class TimeField(serializers.Field):
+    """A moment as iotserver.times reads it: ISO 8601, ThingSpeak's form or epoch seconds."""
+
     def to_internal_value(self, data: object):
         try:
-            return parse_time(data)
+            return parse_moment(data, what=self.field_name or "time")
         except Refused as refusal:
             raise serializers.ValidationError(refusal.reason) from None
 

@@ -86,9 +86,9 @@ def test_readings_filter_by_field_and_time_range(admin_client, history):
 @pytest.mark.parametrize(
     ("params", "detail"),
     [
-        ({"field": "9"}, "field: must be a whole number from 1 to 8"),
-        ({"start": "soon"}, "start: must be ISO 8601"),
-        ({"start": "2026-11-21T00:00:00Z", "end": "2026-11-20T00:00:00Z"}, "start: is after end"),
+        ({"field": "9"}, "field must be a whole number from 1 to 8"),
+        ({"start": "soon"}, "start must be ISO 8601"),
+        ({"start": "2026-11-21T00:00:00Z", "end": "2026-11-20T00:00:00Z"}, "start is after end"),
     ],
 )
 def test_bad_filters_answer_400_with_a_reason(admin_client, history, params, detail):
@@ -156,9 +156,9 @@ def test_history_is_downsampled_with_min_mean_max_per_bucket(client, history):
 @pytest.mark.parametrize(
     ("params", "detail"),
     [
-        ({"start": "soon"}, "start: "),
+        ({"start": "soon"}, "start must be ISO 8601"),
         ({"max_points": "1"}, "max_points: "),
-        ({"start": "2026-11-21T00:00:00Z", "end": "2026-11-20T00:00:00Z"}, "start: is after end"),
+        ({"start": "2026-11-21T00:00:00Z", "end": "2026-11-20T00:00:00Z"}, "start is after end"),
     ],
 )
 def test_history_refuses_bad_parameters(admin_client, history, params, detail):

@@ -187,7 +187,7 @@ def test_an_unknown_channel_answers_like_no_access(client, porch, read_key):
         ({"results": "many"}, "results must be a whole number from 1 to 8000"),
         ({"days": "-1"}, "days must be a positive number"),
         ({"minutes": "x"}, "minutes must be a positive number"),
-        ({"start": "last week"}, "start must look like YYYY-MM-DD HH:NN:SS"),
+        ({"start": "last week"}, "start must be ISO 8601"),
         ({"start": "2026-11-21 00:00:00", "end": "2026-11-20 00:00:00"}, "start is after end"),
         ({"timezone": "Nowhere/Land"}, "timezone must be a zone name"),
         ({"round": "99"}, "round must be a whole number from 0 to 10"),

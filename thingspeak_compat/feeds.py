@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
-import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from django.utils.dateparse import parse_datetime
 from django.utils.timezone import now
 
 from devices.models import Device
 from iotserver.refusals import Refused
+from iotserver.times import parse_moment, shifted, zone_of
 from readings.models import Reading
 from readings.selectors import latest_entries, readings_between
 
+_WHOLE = re.compile(r"-?\d{1,6}", re.ASCII)  # ASCII only: '²'.isdigit() is True and int('²') fails
 MAX_RESULTS = 8000
 DEFAULT_RESULTS = 100
 # ThingSpeak's steps for average, median, sum and timescale, in minutes; "daily" is 1440 in local days.
@@ -68,7 +69,7 @@ def _int(params, name: str, low: int, high: int) -> int | None:
     text = params.get(name)
     if text in (None, ""):
         return None
-    if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
         raise Refused(f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
@@ -86,37 +87,15 @@ def _number(params, name: str) -> float | None:
     return value
 
 
-def parse_zone(name: object) -> tzinfo:
-    if not name:
-        return UTC
-    if not isinstance(name, str):
-        raise Refused("timezone must be a zone name such as Europe/Berlin")
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise Refused(f"timezone must be a zone name such as Europe/Berlin, not {name[:40]!r}") from None
-
-
-def parse_moment(text: str, zone: tzinfo, name: str) -> datetime:
-    """'YYYY-MM-DD HH:NN:SS' (ThingSpeak's form) or ISO 8601; a time without a zone is in `zone`."""
-    try:
-        parsed = parse_datetime(text.strip().replace("%20", " ")) if len(text) <= 40 else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise Refused(f"{name} must look like YYYY-MM-DD HH:NN:SS")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
-
-
 def parse_query(params) -> FeedQuery:
     """The feed parameters, or Refused naming the first one that is wrong."""
-    zone = parse_zone(params.get("timezone"))
+    zone = zone_of(params)
     results = _int(params, "results", 1, MAX_RESULTS)
-    end = parse_moment(params["end"], zone, "end") if params.get("end") else None
-    start = parse_moment(params["start"], zone, "start") if params.get("start") else None
+    end = parse_moment(params["end"], what="end", zone=zone) if params.get("end") else None
+    start = parse_moment(params["start"], what="start", zone=zone) if params.get("start") else None
     days, minutes = _number(params, "days"), _number(params, "minutes")
     if start is None and (days or minutes):
-        start = (end or now()) - timedelta(days=days or 0, minutes=minutes or 0)
+        start = shifted(end or now(), -timedelta(days=days or 0, minutes=minutes or 0), "start")
     if start and end and start > end:
         raise Refused("start is after end")
     chosen = [name for name in REDUCERS if params.get(name)]

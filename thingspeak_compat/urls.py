@@ -6,7 +6,7 @@ from thingspeak_compat import views
 
 urlpatterns = [
     re_path(r"^update/?$", views.update, name="thingspeak-update"),
-    re_path(r"^update\.json/?$", views.update, {"fmt": "json"}, name="thingspeak-update-json"),
+    re_path(r"^update\.json/?$", views.update_json, name="thingspeak-update-json"),
     path("channels/<int:channel>/bulk_update.json", views.bulk_update, name="thingspeak-bulk-update"),
     path("channels/<int:channel>/fields/<int:field>/last", views.last, {"fmt": "txt"}),
 ]

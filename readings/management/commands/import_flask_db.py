@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from devices.models import FIELD_NUMBERS, Device
 from iotserver.refusals import Refused
+from iotserver.times import parse_zone
 from readings import imports
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         try:
             report = imports.store(
                 imports.flask_db(
-                    options["file"], targets=targets, naive_zone=imports.zone(options["naive_zone"])
+                    options["file"], targets=targets, naive_zone=parse_zone(options["naive_zone"])
                 )
             )
         except Refused as refusal:

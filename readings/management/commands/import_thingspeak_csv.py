@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from devices.models import Device
 from iotserver.refusals import Refused
+from iotserver.times import parse_zone
 from readings import imports
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         try:
             report = imports.store(
                 imports.thingspeak_csv(
-                    options["file"], device=device, naive_zone=imports.zone(options["timezone"])
+                    options["file"], device=device, naive_zone=parse_zone(options["timezone"])
                 )
             )
         except Refused as refusal:
