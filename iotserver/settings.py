@@ -100,15 +100,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# In the database, not in each process: several app servers (and each gunicorn worker) must share
-# rate-limit counters and cached pages. The table is made by a migration (iotserver/migrations).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "iotserver_cache",
-    }
-}
-
+# No cache is configured: nothing caches, and what several workers or app servers must share (rate-limit
+# counters, sessions) lives in the database.
 # Behind nginx with TLS (docs/deploy.md): trust its X-Forwarded-Proto, so Django knows the request
 # was HTTPS (secure cookies, CSRF origin checks). Only behind a proxy that sets the header itself;
 # on a bare gunicorn a client could forge it.

@@ -27,10 +27,6 @@ def epoch_seconds(at: datetime) -> int:
     return (at - EPOCH) // SECOND
 
 
-def bucket_of(at: datetime, width: int) -> int:
-    return epoch_seconds(at) // width
-
-
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 

@@ -5,10 +5,26 @@ from django.db import migrations, models
 
 
 def rollups_from_existing_readings(apps, schema_editor):
-    # A household upgrading keeps its history in charts: roll up what is stored already.
-    from readings.rollups import rollups_rebuild
-
-    rollups_rebuild()
+    # A household upgrading keeps its history in charts: roll up what is stored already. The SQL
+    # is frozen here as it was at this migration, so that later changes to readings.rollups never
+    # change what an old migration does.
+    connection = schema_editor.connection
+    if connection.vendor == "sqlite":
+        bucket = "(CAST(strftime('%s', substr(recorded_at, 1, 19)) AS INTEGER) / 300)"
+    else:
+        bucket = "CAST(FLOOR(EXTRACT(EPOCH FROM recorded_at) / 300) AS BIGINT)"
+    columns = '(device_id, field, width, bucket, low, high, total, "count")'
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO readings_rollup {columns} SELECT device_id, field, 300, {bucket}, "
+            "MIN(value), MAX(value), SUM(value), COUNT(*) FROM readings_reading GROUP BY 1, 2, 3, 4"
+        )
+        for finer, width in ((300, 3600), (3600, 86400)):
+            cursor.execute(
+                f"INSERT INTO readings_rollup {columns} SELECT device_id, field, {width}, "
+                f'bucket * {finer} / {width}, MIN(low), MAX(high), SUM(total), SUM("count") '
+                f"FROM readings_rollup WHERE width = {finer} GROUP BY 1, 2, 3, 4"
+            )
 
 
 class Migration(migrations.Migration):
