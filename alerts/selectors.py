@@ -10,9 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from alerts.models import ABOVE, BACK, BELOW, STALE, WINDOW_OPEN, WINDOW_SHUT, Channel, Rule
-from dashboard.selectors import household_overview
 from devices.models import Device
-from readings.advice import OPEN, SHUT
+from readings.advice import OPEN, SHUT, window_advice_now
 from readings.selectors import fields_with_latest
 
 
@@ -46,7 +45,7 @@ def observe(*, rules: list[Rule], at: datetime) -> dict[int, list[Observation]]:
     notifications, and a station that sends nothing at all is still noticed by the clock.
     """
     kinds = {rule.kind for rule in rules}
-    advice = household_overview(at=at).advice if kinds & {WINDOW_OPEN, WINDOW_SHUT} else None
+    advice = window_advice_now(at=at) if kinds & {WINDOW_OPEN, WINDOW_SHUT} else None
     devices = list(Device.objects.filter(is_active=True)) if kinds & {STALE, BACK} else []
     fields = list(fields_with_latest()) if kinds & {ABOVE, BELOW} else []
     observations: dict[int, list[Observation]] = {}

@@ -8,13 +8,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from devices.models import INSIDE, OUTSIDE, PLACEMENTS, TEMPERATURE
-from readings.advice import WindowAdvice, advice_over
-from readings.selectors import day_extremes, fields_with_latest, history_series, hourly_trend
+from readings.advice import WindowAdvice, window_advice_now
+from readings.selectors import day_extremes, fields_with_latest, hourly_trend
 
 # Below this change per hour a temperature is "steady": sensor jitter is about 0.1 °C.
 TREND_STEADY_PER_HOUR = 0.2
-# How far back the window advice replays history to know what it advised before (hysteresis).
-ADVICE_LOOKBACK = timedelta(hours=3)
 SIDE_ORDER = (OUTSIDE, INSIDE)
 
 
@@ -120,7 +118,8 @@ def household_overview(*, at: datetime) -> Overview:
     threshold = stale_after()
     stations: dict[int, Station] = {}
     placement_of: dict[int, str] = {}
-    for row in fields_with_latest():
+    rows = list(fields_with_latest())
+    for row in rows:
         device = row.device
         station = stations.setdefault(device.id, Station(device.id, device.name, device.location))
         placement_of[device.id] = device.placement
@@ -152,29 +151,4 @@ def household_overview(*, at: datetime) -> Overview:
         for placement in order
     ]
     sides = [side for side in sides if side.stations or side.placement in SIDE_ORDER]
-    advice = _advice(sides, at=at, placement_of=placement_of)
-    return Overview(at=at, sides=sides, advice=advice, stale_after=threshold)
-
-
-def _advice(sides: list[Side], *, at: datetime, placement_of: dict[int, str]) -> WindowAdvice:
-    """Replay the last hours' inside and outside means through the rule, then today's fresh means."""
-    by_side = {side.placement: side for side in sides}
-    keys = [
-        (series.device_id, series.field)
-        for placement in SIDE_ORDER
-        for station in by_side[placement].stations
-        for series in station.temperatures
-    ]
-    _, history = history_series(series=keys, start=at - ADVICE_LOOKBACK, end=at, max_points=37)
-    # {bucket start: {placement: [bucket means]}}
-    moments: dict[datetime, dict[str, list[float]]] = {}
-    for (device_id, _field), buckets in history.items():
-        for bucket in buckets:
-            moments.setdefault(bucket.start, {}).setdefault(placement_of[device_id], []).append(bucket.mean)
-
-    def mean(values: list[float] | None) -> float | None:
-        return sum(values) / len(values) if values else None
-
-    pairs = [(mean(moments[m].get(INSIDE)), mean(moments[m].get(OUTSIDE))) for m in sorted(moments)]
-    pairs.append((by_side[INSIDE].mean, by_side[OUTSIDE].mean))
-    return advice_over(pairs, hysteresis=settings.WINDOW_HYSTERESIS)
+    return Overview(at=at, sides=sides, advice=window_advice_now(at=at, latest=rows), stale_after=threshold)

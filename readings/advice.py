@@ -1,4 +1,7 @@
-"""The answer to the heat problem: should the windows be open? Pure functions, no HTTP, no database.
+"""The answer to the heat problem: should the windows be open? The one place the advice is made.
+
+`window_advice_now` is what the dashboard and the notification sender both ask; the rule itself
+(`window_advice`, `advice_over`) is pure functions, no HTTP, no database.
 
 The rule, with a hysteresis h (WINDOW_HYSTERESIS, 0.5 °C by default) so that the advice does not
 flicker while the two temperatures cross:
@@ -17,12 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from devices.models import INSIDE, OUTSIDE, TEMPERATURE
+from readings.selectors import fields_with_latest, history_series
 
 OPEN = "open"
 SHUT = "shut"
 EVEN = "even"  # within the hysteresis with no earlier advice to keep
 UNKNOWN = "unknown"  # a side has no fresh reading
+# How far back the advice replays history to know what it advised before (hysteresis).
+ADVICE_LOOKBACK = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -95,3 +106,35 @@ def advice_over(history: Iterable[tuple[float | None, float | None]], *, hystere
         if advice.state in (OPEN, SHUT):
             previous = advice.state
     return advice
+
+
+def _mean(values: list[float] | None) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def window_advice_now(*, at: datetime, latest: Iterable | None = None) -> WindowAdvice:
+    """The advice at `at`: the last hours' inside and outside means replayed through the rule,
+    then the fresh means of now. Two queries; none when the caller passes the rows of
+    `fields_with_latest()` it has already (`latest`), plus the one for history.
+
+    A side's mean is over its fresh temperatures (newer than STALE_AFTER_MINUTES): stations that
+    share a side are averaged, and a station gone quiet does not speak for now.
+    """
+    rows = list(fields_with_latest() if latest is None else latest)
+    fresh_after = at - timedelta(minutes=settings.STALE_AFTER_MINUTES)
+    temperatures = [r for r in rows if r.kind == TEMPERATURE and r.device.placement in (INSIDE, OUTSIDE)]
+    placement_of = {r.device_id: r.device.placement for r in temperatures}
+    now: dict[str, list[float]] = {}
+    for row in temperatures:
+        if row.latest_value is not None and row.latest_at is not None and row.latest_at >= fresh_after:
+            now.setdefault(row.device.placement, []).append(row.latest_value)
+    keys = [(r.device_id, r.number) for r in temperatures]
+    _, history = history_series(series=keys, start=at - ADVICE_LOOKBACK, end=at, max_points=37)
+    # {bucket start: {placement: [bucket means]}}
+    moments: dict[datetime, dict[str, list[float]]] = {}
+    for (device_id, _field), buckets in history.items():
+        for bucket in buckets:
+            moments.setdefault(bucket.start, {}).setdefault(placement_of[device_id], []).append(bucket.mean)
+    pairs = [(_mean(moments[m].get(INSIDE)), _mean(moments[m].get(OUTSIDE))) for m in sorted(moments)]
+    pairs.append((_mean(now.get(INSIDE)), _mean(now.get(OUTSIDE))))
+    return advice_over(pairs, hysteresis=settings.WINDOW_HYSTERESIS)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.timezone import now
 
-from readings.advice import EVEN, OPEN, SHUT, UNKNOWN, advice_over, window_advice
+from readings.advice import EVEN, OPEN, SHUT, UNKNOWN, advice_over, window_advice, window_advice_now
 
 H = 0.5
 
@@ -83,3 +84,10 @@ def test_a_gap_in_history_keeps_the_earlier_advice_but_no_reading_now_means_no_a
     assert advice_over([(22.0, 25.0), (None, 22.5), (22.0, 21.8)], hysteresis=H).state == SHUT
     assert advice_over([(22.0, 25.0), (22.0, None)], hysteresis=H).state == UNKNOWN
     assert advice_over([], hysteresis=H).state == UNKNOWN
+
+
+def test_the_advice_now_costs_two_queries_for_the_alert_sender(outside, inside, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the latest of each field, and three hours of history
+        advice = window_advice_now(at=now())
+
+    assert advice.state == "unknown"  # registered stations, no readings yet
