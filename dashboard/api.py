@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.utils.cache import get_conditional_response
 from django.utils.decorators import method_decorator
 from django.utils.timezone import now
 from django.views.decorators.gzip import gzip_page
@@ -102,6 +103,8 @@ class LatestApi(APIView):
         # trend, the advice or a station's freshness does: that makes it its own version.
         etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20] + '"'
         headers = {"ETag": etag, "Cache-Control": "no-cache, private"}
-        if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
+        # Django's own If-None-Match matching (lists, weak tags, "*"), as condition() uses it; the
+        # tag is made from the body, so a decorator would have to build the overview twice.
+        if get_conditional_response(request, etag=etag) is not None:
             return Response(status=304, headers=headers)
         return Response(body, headers=headers)

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard import api, views
+from ratelimits.logins import GuardedPasswordChangeView
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -13,7 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(template_name="registration/household_password_change.html"),
+        GuardedPasswordChangeView.as_view(template_name="registration/household_password_change.html"),
         name="password_change",
     ),
     path(

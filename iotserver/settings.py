@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from iotserver.secret_key import refuse_weak_secret_key
+from ratelimits.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
     "dashboard",
     "ratelimits",
     "alerts",
+    "axes",  # django-axes: failed logins counted and locked out (see LOGIN_FAILURE_LIMIT)
 ]
 
 MIDDLEWARE = [
@@ -51,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers a locked-out login
 ]
 
 ROOT_URLCONF = "iotserver.urls"
@@ -137,9 +142,24 @@ DEVICE_RATE_LIMIT = env("DEVICE_RATE_LIMIT", default="240/min")
 UNKNOWN_KEY_RATE_LIMIT = env("UNKNOWN_KEY_RATE_LIMIT", default="30/min")
 LOGIN_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT", default="10/hour")
 AUTHENTICATION_BACKENDS = [
-    "ratelimits.logins.LockoutBackend",  # first: a locked-out login never reaches the password check
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out login never reaches the password check
     "django.contrib.auth.backends.ModelBackend",
 ]
+# django-axes does the counting, in its own tables (shared by every worker and app server): after
+# LOGIN_FAILURE_LIMIT failures a name, and separately an address, is locked out for the rate's period.
+try:
+    _login_rate = parse_rate(LOGIN_FAILURE_LIMIT)
+except ValueError as error:
+    raise ImproperlyConfigured(f"LOGIN_FAILURE_LIMIT: {error}") from None
+AXES_ENABLED = _login_rate is not None
+AXES_FAILURE_LIMIT = _login_rate.count if _login_rate else 10
+AXES_COOLOFF_TIME = timedelta(seconds=_login_rate.seconds if _login_rate else 3600)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks out
+# Tries while locked out do not push the end further: the lockout ends when its period is over.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "ratelimits.logins.login_name"  # "ALEX" and "alex" are one name
+AXES_CLIENT_IP_CALLABLE = "iotserver.credentials.client_address"  # behind nginx, the address nginx saw
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,4 +8,4 @@ class RateLimitsConfig(AppConfig):
     verbose_name = "Rate limits"
 
     def ready(self) -> None:
-        from ratelimits import checks, logins  # noqa: F401 - registers the check and the signal
+        from ratelimits import checks  # noqa: F401 - registers the check

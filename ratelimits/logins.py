@@ -1,52 +1,46 @@
-"""Password guessing: after LOGIN_FAILURE_LIMIT failed logins, that name and that address are locked out.
+"""Password guessing, on top of django-axes: what counts as one name, and the password-change form.
 
-Covers every login form (the admin's and the household's), because it sits in authentication
-itself: LockoutBackend is the first backend, and failures are counted from Django's
-user_login_failed signal.
+django-axes (configured in settings from LOGIN_FAILURE_LIMIT) counts failed logins on every login
+form, since it sits in authentication itself. Django's password-change form checks the old
+password without authenticating, so it would let a borrowed session guess it forever; here its
+failures count as failed logins too, and a locked-out name cannot try at all.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from axes.handlers.proxy import AxesProxyHandler
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import PermissionDenied
-from django.dispatch import receiver
-
-from iotserver.credentials import client_address
-from ratelimits.throttles import count_request, current_count, setting_rate
 
 
-def _buckets(request, username: object) -> list[str]:
-    buckets = [f"login-user:{str(username or '').lower()}"]
-    if request is not None:
-        buckets.append(f"login:{client_address(request)}")
-    return buckets
+def login_name(request, credentials: dict | None) -> str:
+    """The name a failure counts against: "ALEX" and "alex" are one person."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    return str(source.get("username") or "").strip().lower()
 
 
-def locked_out(request, username: object) -> bool:
-    rate = setting_rate("LOGIN_FAILURE_LIMIT")
-    if rate is None:
-        return False
-    return any(current_count(bucket, rate)[0] >= rate.count for bucket in _buckets(request, username))
+class GuardedPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, user, *args, request=None, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        credentials = {"username": self.user.get_username()}
+        if not AxesProxyHandler.is_allowed(self.request, credentials):
+            raise forms.ValidationError(
+                "Too many wrong passwords: changing it is locked for a while.", code="locked_out"
+            )
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            raise
 
 
-class LockoutBackend(BaseBackend):
-    """While a name or an address is locked out, no password is even tried, right or wrong."""
+class GuardedPasswordChangeView(auth_views.PasswordChangeView):
+    form_class = GuardedPasswordChangeForm
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if locked_out(request, username):
-            raise PermissionDenied("too many failed logins")  # stops authenticate(); the form refuses
-        return None
-
-    def get_user(self, user_id):
-        # Django's test client logs in through the first backend; the session must still load.
-        return ModelBackend().get_user(user_id)
-
-
-@receiver(user_login_failed)
-def count_failed_login(sender, credentials, request=None, **kwargs):
-    rate = setting_rate("LOGIN_FAILURE_LIMIT")
-    if rate is None:
-        return
-    for bucket in _buckets(request, credentials.get("username")):
-        count_request(bucket, rate)
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}

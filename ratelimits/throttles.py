@@ -18,39 +18,15 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
 
 from iotserver.refusals import TooMany
 from ratelimits.models import RateWindow
+from ratelimits.rates import Rate, parse_rate
 
-PERIODS = {"s": (1, "second"), "m": (60, "minute"), "h": (3600, "hour"), "d": (86400, "day")}
-STALE_AFTER = 86400  # counters of addresses and logins idle this long are deleted
-
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    seconds: int
-    per: str  # "minute", for the refusal's reason
-
-
-def parse_rate(text: str) -> Rate | None:
-    """DRF's rate syntax: "240/min" (per s, m, h or d by the first letter); "off" means no limit."""
-    text = str(text).strip().lower()
-    if text in ("off", ""):
-        return None
-    try:
-        number, period = text.split("/")
-        seconds, per = PERIODS[period[0]]
-        count = int(number)
-    except (ValueError, KeyError, IndexError):
-        raise ValueError(f"{text!r} is not a rate like 240/min, or off") from None
-    if count < 1:
-        raise ValueError(f"{text!r}: the count must be at least 1 (or say off)")
-    return Rate(count, seconds, per)
+STALE_AFTER = 86400  # counters of addresses idle this long are deleted
 
 
 def setting_rate(name: str) -> Rate | None:
@@ -80,13 +56,6 @@ def count_request(bucket: str, rate: Rate) -> tuple[int, int]:
             # A new window for an address: the moment to forget addresses long gone quiet.
             cursor.execute(f"DELETE FROM {table} WHERE started < %s", [started - STALE_AFTER])
     return count, left
-
-
-def current_count(bucket: str, rate: Rate) -> tuple[int, int]:
-    """Requests counted in the bucket's current window, without counting one more; seconds left."""
-    started, left = _window(rate, time.time())
-    row = RateWindow.objects.filter(bucket=bucket[:200], started=started).values_list("count").first()
-    return (row[0] if row else 0), left
 
 
 def limit(bucket: str, rate: Rate | None, who: str) -> None:

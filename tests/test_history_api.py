@@ -172,3 +172,17 @@ def test_history_and_latest_cost_a_fixed_number_of_queries(
 
     assert len(history_large.captured_queries) == len(history_small.captured_queries) <= 4
     assert len(latest_large.captured_queries) == len(latest_small.captured_queries) <= 6
+
+
+def test_latest_matches_etags_as_http_does_not_as_substrings(client, member, outside):
+    post(outside, 18.0)
+    tag = client.get("/api/latest/")["ETag"]
+
+    def status(header: str) -> int:
+        return client.get("/api/latest/", HTTP_IF_NONE_MATCH=header).status_code
+
+    assert status(f'"older", {tag}') == 304  # one of a list
+    assert status(f"W/{tag}") == 304  # a weak tag compares weakly
+    assert status("*") == 304
+    assert status(f"x{tag}x") == 200  # holds the tag's text, but is not the tag
+    assert status('"' + tag.strip('"') + 'extra"') == 200
