@@ -9,37 +9,44 @@ from django.utils.timezone import now
 
 from devices.models import FIELD_NUMBERS, KINDS, PLACEMENTS, TEMPERATURE, Device
 
-WINDOW_OPEN = "window_open"
-WINDOW_SHUT = "window_shut"
-STALE = "stale"
-BACK = "back"
-ABOVE = "above"
-BELOW = "below"
-RULE_KINDS = (
-    (WINDOW_OPEN, "Outside became cooler than inside (open the windows)"),
-    (WINDOW_SHUT, "Outside became warmer than inside (shut the windows)"),
-    (STALE, "A station has not reported for N minutes"),
-    (BACK, "A station is back after N minutes of silence"),
-    (ABOVE, "A reading went above a threshold"),
-    (BELOW, "A reading went below a threshold"),
-)
+
+class RuleKind(models.TextChoices):
+    WINDOW_OPEN = "window_open", "Outside became cooler than inside (open the windows)"
+    WINDOW_SHUT = "window_shut", "Outside became warmer than inside (shut the windows)"
+    STALE = "stale", "A station has not reported for N minutes"
+    BACK = "back", "A station is back after N minutes of silence"
+    ABOVE = "above", "A reading went above a threshold"
+    BELOW = "below", "A reading went below a threshold"
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class BodyFormat(models.TextChoices):
+    JSON_BODY = "json", "JSON (title, message, rule, …)"
+    TEXT_BODY = "text", "Plain text with a Title header (ntfy and similar push services)"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, given up"
+
+
+# The names the rest of the code uses.
+WINDOW_OPEN, WINDOW_SHUT = RuleKind.WINDOW_OPEN, RuleKind.WINDOW_SHUT
+STALE, BACK, ABOVE, BELOW = RuleKind.STALE, RuleKind.BACK, RuleKind.ABOVE, RuleKind.BELOW
+RULE_KINDS = RuleKind.choices
 THRESHOLD_KINDS = (ABOVE, BELOW)
 STATION_KINDS = (STALE, BACK)
-
-EMAIL = "email"
-WEBHOOK = "webhook"
-CHANNEL_KINDS = ((EMAIL, "E-mail"), (WEBHOOK, "Webhook"))
-JSON_BODY = "json"
-TEXT_BODY = "text"
-BODY_FORMATS = (
-    (JSON_BODY, "JSON (title, message, rule, …)"),
-    (TEXT_BODY, "Plain text with a Title header (ntfy and similar push services)"),
-)
-
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"
-NOTIFICATION_STATUSES = ((PENDING, "Waiting to be sent"), (SENT, "Sent"), (FAILED, "Failed, given up"))
+EMAIL, WEBHOOK = ChannelKind.EMAIL, ChannelKind.WEBHOOK
+CHANNEL_KINDS = ChannelKind.choices
+JSON_BODY, TEXT_BODY = BodyFormat.JSON_BODY, BodyFormat.TEXT_BODY
+BODY_FORMATS = BodyFormat.choices
+PENDING, SENT, FAILED = NotificationStatus.PENDING, NotificationStatus.SENT, NotificationStatus.FAILED
+NOTIFICATION_STATUSES = NotificationStatus.choices
 
 
 class Rule(models.Model):

@@ -8,26 +8,39 @@ from django.utils.timezone import now
 
 from devices.mac import normalise_mac, validate_mac
 
-INSIDE = "inside"
-OUTSIDE = "outside"
-OTHER = "other"
-PLACEMENTS = ((INSIDE, "Inside"), (OUTSIDE, "Outside"), (OTHER, "Other"))
 
-TEMPERATURE = "temperature"
-PRESSURE = "pressure"
-HUMIDITY = "humidity"
-KINDS = (
-    (TEMPERATURE, "Temperature"),
-    (PRESSURE, "Pressure"),
-    (HUMIDITY, "Humidity"),
-    (OTHER, "Other"),
-)
-DEFAULT_UNITS = {TEMPERATURE: "°C", PRESSURE: "hPa", HUMIDITY: "%", OTHER: ""}
+class Placement(models.TextChoices):
+    """Where a station stands: the advice compares inside with outside."""
 
-# A write key stores readings; a read key (ThingSpeak's "Read API Key") only reads them.
-WRITE = "write"
-READ = "read"
-KEY_SCOPES = ((WRITE, "Write"), (READ, "Read"))
+    INSIDE = "inside", "Inside"
+    OUTSIDE = "outside", "Outside"
+    OTHER = "other", "Other"
+
+
+class Kind(models.TextChoices):
+    """What a field measures: it decides the plausible range and the default unit."""
+
+    TEMPERATURE = "temperature", "Temperature"
+    PRESSURE = "pressure", "Pressure"
+    HUMIDITY = "humidity", "Humidity"
+    OTHER = "other", "Other"
+
+
+class Scope(models.TextChoices):
+    """A write key stores readings; a read key (ThingSpeak's "Read API Key") only reads them."""
+
+    WRITE = "write", "Write"
+    READ = "read", "Read"
+
+
+# The names the rest of the code uses.
+INSIDE, OUTSIDE, OTHER = Placement.INSIDE, Placement.OUTSIDE, Placement.OTHER
+PLACEMENTS = Placement.choices
+TEMPERATURE, PRESSURE, HUMIDITY = Kind.TEMPERATURE, Kind.PRESSURE, Kind.HUMIDITY
+KINDS = Kind.choices
+DEFAULT_UNITS = {TEMPERATURE: "°C", PRESSURE: "hPa", HUMIDITY: "%", Kind.OTHER: ""}
+WRITE, READ = Scope.WRITE, Scope.READ
+KEY_SCOPES = Scope.choices
 
 FIELD_NUMBERS = range(1, 9)  # the original station URL and ThingSpeak both number fields 1..8
 

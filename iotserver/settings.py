@@ -142,7 +142,7 @@ DEVICE_RATE_LIMIT = env("DEVICE_RATE_LIMIT", default="240/min")
 UNKNOWN_KEY_RATE_LIMIT = env("UNKNOWN_KEY_RATE_LIMIT", default="30/min")
 LOGIN_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT", default="10/hour")
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: a locked-out login never reaches the password check
+    "ratelimits.logins.LockoutBackend",  # first: a locked-out login never reaches the password check
     "django.contrib.auth.backends.ModelBackend",
 ]
 # django-axes does the counting, in its own tables (shared by every worker and app server): after
@@ -160,6 +160,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "ratelimits.logins.login_name"  # "ALEX" and "alex" are one name
 AXES_CLIENT_IP_CALLABLE = "iotserver.credentials.client_address"  # behind nginx, the address nginx saw
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

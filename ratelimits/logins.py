@@ -8,6 +8,7 @@ failures count as failed logins too, and a locked-out name cannot try at all.
 
 from __future__ import annotations
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth import views as auth_views
@@ -19,6 +20,16 @@ def login_name(request, credentials: dict | None) -> str:
     """The name a failure counts against: "ALEX" and "alex" are one person."""
     source = credentials if credentials else getattr(request, "POST", {})
     return str(source.get("username") or "").strip().lower()
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' backend, which also lets through authenticate() without a request: a script or
+    `manage.py shell` checking a password is no login form, and has no address to lock out."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 class GuardedPasswordChangeForm(PasswordChangeForm):
