@@ -31,15 +31,28 @@ FLASK_NAIVE_ZONE = "America/Los_Angeles"
 IMPORT_EARLIEST = datetime(2010, 1, 1, tzinfo=UTC)
 
 
+SHOWN_PLACES = 5  # places named per reason in the report; the count covers them all
+
+
 @dataclass
 class ImportReport:
     stored: int = 0
     already: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> how many readings
+    places: dict[str, list[str]] = field(default_factory=dict)  # reason -> the first rows it hit
+
+    def skip(self, reason: str, where: str) -> None:
+        self.skipped[reason] += 1
+        found = self.places.setdefault(reason, [])
+        if len(found) < SHOWN_PLACES and where not in found:
+            found.append(where)
 
     def lines(self) -> list[str]:
         found = [f"stored {self.stored} new readings, {self.already} were stored already"]
-        found += [f"skipped {count}: {reason}" for reason, count in self.skipped.most_common()]
+        for reason, count in self.skipped.most_common():
+            places = self.places.get(reason, [])
+            more = ", …" if count > len(places) else ""
+            found.append(f"skipped {count}: {reason}; at {', '.join(places)}{more}")
         return found
 
 
@@ -47,12 +60,19 @@ class ImportReport:
 class Incoming:
     device: Device
     reading: NewReading
+    where: str  # the source row, as a person finds it again: "line 5 (entry 4)", "Id 12"
 
 
-def store(incoming: Iterable[Incoming | str]) -> ImportReport:
-    """Check each reading, skip (and count) those that break a rule, store the rest in batches.
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+    where: str
 
-    `incoming` yields readings, or a string: the reason one source row was skipped.
+
+def store(incoming: Iterable[Incoming | Skipped]) -> ImportReport:
+    """Check each reading, skip (and count, with where) those that break a rule, store the rest in batches.
+
+    `incoming` yields readings, or a Skipped: why one source row was passed over, and which.
     """
     report = ImportReport()
     fields: dict[int, dict] = {}
@@ -60,8 +80,8 @@ def store(incoming: Iterable[Incoming | str]) -> ImportReport:
     devices: dict[int, Device] = {}
     received_at = now()
     for item in incoming:
-        if isinstance(item, str):
-            report.skipped[item] += 1
+        if isinstance(item, Skipped):
+            report.skip(item.reason, item.where)
             continue
         device = devices.setdefault(item.device.pk, item.device)
         if device.pk not in fields:
@@ -71,7 +91,9 @@ def store(incoming: Iterable[Incoming | str]) -> ImportReport:
                 item.reading, fields=fields[device.pk], received_at=received_at, earliest=IMPORT_EARLIEST
             )
         except Refused as refusal:
-            report.skipped[refusal.reason if "not set up" in refusal.reason else _kind(refusal.reason)] += 1
+            report.skip(
+                refusal.reason if "not set up" in refusal.reason else _kind(refusal.reason), item.where
+            )
             continue
         batch = batches.setdefault(device.pk, [])
         batch.append(item.reading)
@@ -108,51 +130,59 @@ def _moment(text: str, naive_zone: tzinfo) -> datetime | None:
         return None
 
 
-def thingspeak_csv(path: Path, *, device: Device, naive_zone: tzinfo = UTC) -> Iterator[Incoming | str]:
+def thingspeak_csv(path: Path, *, device: Device, naive_zone: tzinfo = UTC) -> Iterator[Incoming | Skipped]:
     """A ThingSpeak channel export: created_at,entry_id,field1..field8,latitude,... one entry a row."""
     with open(path, newline="", encoding="utf-8-sig") as source:
         rows = csv.DictReader(source)
         if "created_at" not in (rows.fieldnames or []):
             raise Refused("not a ThingSpeak export: no created_at column in the header")
         for row in rows:
+            entry = (row.get("entry_id") or "").strip()
+            where = f"line {rows.line_num}" + (f" (entry {entry[:12]})" if entry else "")
             moment = _moment(row.get("created_at") or "", naive_zone)
             if moment is None:
-                yield "created_at is not a time"
+                yield Skipped("created_at is not a time", where)
                 continue
-            for number in FIELD_NUMBERS:
-                text = (row.get(f"field{number}") or "").strip()
+            texts = {number: (row.get(f"field{number}") or "").strip() for number in FIELD_NUMBERS}
+            if not any(texts.values()):
+                yield Skipped("no value in field1..field8", where)
+                continue
+            for number, text in texts.items():
                 if not text:
                     continue
                 try:
                     value = parse_value(text)
                 except Refused:
-                    yield f"field{number} is not a number"
+                    yield Skipped(f"field{number} is not a number", where)
                     continue
-                yield Incoming(device, NewReading(field=number, value=value, recorded_at=moment))
+                yield Incoming(device, NewReading(field=number, value=value, recorded_at=moment), where)
 
 
 def flask_db(
     path: Path, *, targets: dict[int, tuple[Device, int]], naive_zone: tzinfo
-) -> Iterator[Incoming | str]:
+) -> Iterator[Incoming | Skipped]:
     """The Flask server's `data` table; `targets` maps its field numbers to (device, field number)."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         try:
-            rows = db.execute("SELECT date_time, field, data FROM data ORDER BY Id")
+            rows = db.execute("SELECT Id, date_time, field, data FROM data ORDER BY Id")
         except sqlite3.DatabaseError as error:
             raise Refused(f"not the Flask server's database: {error}") from None
-        for date_time, number, value in rows:
+        for row_id, date_time, number, value in rows:
+            where = f"Id {row_id}"
             target = targets.get(number) if isinstance(number, int) else None
             if target is None:
-                yield f"field {number} is not mapped to a device (use --field {number}=DEVICE)"
+                yield Skipped(
+                    f"field {number} is not mapped to a device (use --field {number}=DEVICE)", where
+                )
                 continue
             moment = _moment(str(date_time or ""), naive_zone)
             if moment is None:
-                yield "date_time is not a time"
+                yield Skipped("date_time is not a time", where)
                 continue
             try:
                 value = value_from(value)
             except Refused:
-                yield "data is not a number"
+                yield Skipped("data is not a number", where)
                 continue
             device, field_number = target
-            yield Incoming(device, NewReading(field=field_number, value=value, recorded_at=moment))
+            yield Incoming(device, NewReading(field=field_number, value=value, recorded_at=moment), where)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.timezone import now
 
 from devices.models import Device
@@ -23,7 +24,9 @@ def record_readings(
 ) -> list[int]:
     """Store the readings whole or not at all; answer their ids in the order given.
 
-    `earliest` (imports only) replaces READINGS_EARLIEST as the earliest time accepted.
+    `earliest` (imports only) replaces READINGS_EARLIEST as the earliest time accepted, and marks
+    the readings as history: the device's `last_seen` then moves only to the newest reading's own
+    time (an import must not make a quiet station look alive), never to the moment of the import.
 
     A board-stamped reading already stored (a retry after a lost answer) is not stored
     again: its existing id is answered. Raises Refused, storing nothing, if any reading
@@ -36,17 +39,24 @@ def record_readings(
     received_at = now()
     # order_by(): Field's default ordering would join devices and sort on every reading.
     fields = {field.number: field for field in device.fields.order_by()}
-    for reading in readings:
-        check_reading(reading, fields=fields, received_at=received_at, earliest=earliest)
+    for index, reading in enumerate(readings):
+        try:
+            check_reading(reading, fields=fields, received_at=received_at, earliest=earliest)
+        except Refused as refusal:
+            if len(readings) == 1:
+                raise
+            # In a batch, say which reading: a board or a person can then drop just that one.
+            raise Refused(f"readings.{index}: {refusal.reason}") from None
+    history = earliest is not None
     try:
-        return _store(device, readings, received_at)
+        return _store(device, readings, received_at, history)
     except IntegrityError:
         # Only on PostgreSQL, when the same batch arrives twice at the same moment: the other
         # copy has committed by now, so a second pass finds its rows and stores nothing new.
-        return _store(device, readings, received_at)
+        return _store(device, readings, received_at, history)
 
 
-def _store(device: Device, readings: Sequence[NewReading], received_at: datetime) -> list[int]:
+def _store(device: Device, readings: Sequence[NewReading], received_at: datetime, history: bool) -> list[int]:
     with readings_write_lock(), transaction.atomic():
         # Each reading's slot holds the id it already has, or the row about to be inserted.
         already = _stamped_already(device, readings)
@@ -71,7 +81,13 @@ def _store(device: Device, readings: Sequence[NewReading], received_at: datetime
         Reading.objects.bulk_create(fresh)
         # The history charts read rollups, never the raw rows: they change in the same transaction.
         rollups_add(device_id=device.pk, readings=fresh)
-        Device.objects.filter(pk=device.pk).update(last_seen=received_at)
+        if not history:
+            Device.objects.filter(pk=device.pk).update(last_seen=received_at)
+        elif fresh:
+            newest = max(row.recorded_at for row in fresh)
+            Device.objects.filter(Q(last_seen__isnull=True) | Q(last_seen__lt=newest), pk=device.pk).update(
+                last_seen=newest
+            )
     return [slot if isinstance(slot, int) else slot.pk for slot in slots]
 
 
