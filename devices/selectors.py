@@ -22,10 +22,12 @@ def device_for_key(*, key: str, mac: str | None = None) -> Device:
     `mac=None` (a ThingSpeak write, which carries none) identifies the device by the key alone.
     A read key is refused like an unknown one: it was given out to read, never to post.
 
-    One indexed query. A missing, unknown and revoked key get the same answer, so that the
-    answer does not tell a guesser which keys once existed.
+    One indexed query. An unknown and a revoked key get the same answer, so that the answer does
+    not tell a guesser which keys once existed; a missing key is said to be missing.
     """
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key:
+        raise Forbidden("no API key in the request")
+    if len(key) > MAX_KEY_LENGTH:
         raise Forbidden("unknown or revoked API key")
     api_key = _unrevoked_key(key, scope=WRITE)
     if api_key is None:

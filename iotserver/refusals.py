@@ -47,6 +47,20 @@ class NotFound(Refused):
     status = 404
 
 
+class WrongMethod(Refused):
+    """A method this URL does not take: 405, with the ones it does take as Allow."""
+
+    status = 405
+
+    def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"{method[:10]} is not accepted here: use {' or '.join(allowed)}")
+        self.allowed = allowed
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
+
+
 class TooMany(Refused):
     """Over a rate limit: 429, with the seconds until the window ends as Retry-After."""
 
@@ -68,6 +82,22 @@ def plain_text(text: str, status: int = 200) -> HttpResponse:
 def plain_line(refusal: Refused, **_) -> HttpResponse:
     """A refusal as its reason on one plain-text line: the station URL's and the CSV export's answer."""
     return plain_text(refusal.reason + "\n", status=refusal.status)
+
+
+def allowed_methods(*methods: str) -> Callable[[View], View]:
+    """Like Django's require_http_methods, but refusing with a WrongMethod, so that the protocol's
+    renderer answers it (Django's own 405 has an empty HTML body). Put it inside answers_refusals."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                raise WrongMethod(request.method or "", methods)
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
 
 
 def answers_refusals(render: Callable[..., HttpResponse]) -> Callable[[View], View]:

@@ -8,13 +8,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.timezone import now
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from devices.models import FIELD_NUMBERS
 from devices.selectors import readable_device
 from iotserver.credentials import client_address, thingspeak_header_key
 from iotserver.parsers import parse_json
-from iotserver.refusals import Forbidden, NotFound, Refused, answers_refusals, plain_text
+from iotserver.refusals import Forbidden, NotFound, Refused, allowed_methods, answers_refusals, plain_text
 from iotserver.times import parse_moment, shifted, zone_of
 from readings.ingest import ingest
 from readings.rules import NewReading, value_from
@@ -97,8 +97,8 @@ def _store_update(request: HttpRequest):
 # ThingSpeak clients hold no CSRF token.
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
 @answers_refusals(_update_refusal)
+@allowed_methods("GET", "POST")
 def update(request: HttpRequest) -> HttpResponse:
     """GET|POST /update: answers the new entry's id, or 0."""
     _, stored = _store_update(request)
@@ -107,8 +107,8 @@ def update(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
 @answers_refusals(_json_refusal)
+@allowed_methods("GET", "POST")
 def update_json(request: HttpRequest) -> HttpResponse:
     """GET|POST /update.json: answers the new entry as ThingSpeak does."""
     readings, stored = _store_update(request)
@@ -162,8 +162,8 @@ def _bulk_readings(body: object, received_at: datetime) -> list[NewReading]:
 
 @csrf_exempt
 @never_cache
-@require_POST
 @answers_refusals(_json_refusal)
+@allowed_methods("POST")
 def bulk_update(request: HttpRequest, channel: int) -> HttpResponse:
     """POST /channels/<id>/bulk_update.json: many updates, stored whole or not at all."""
     body = parse_json(request.body, limit=MAX_BODY)
