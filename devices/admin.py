@@ -13,7 +13,11 @@ from devices.board_config import board_config_issue
 from devices.keys import check_chosen_key
 from devices.models import READ, ApiKey, Device, Field
 from devices.services import IssuedKey, key_issue, key_revoke
+
+# The admin is the operator's view of the whole server: it shows each station's latest reading
+# and deletes a station with its readings, which the devices app itself never touches.
 from readings.models import Reading
+from readings.services import device_delete
 
 
 class FieldInline(admin.TabularInline):
@@ -164,6 +168,22 @@ class DeviceAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="config.py"'
         response["Cache-Control"] = "no-store"  # it holds a key
         return response
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation page, counted: Django's would list (and load) every reading."""
+        devices = list(objs)
+        readings = Reading.objects.filter(device__in=devices).count()
+        summary = [f"{device} (with its fields, keys and alert rules)" for device in devices]
+        counts = {"devices": len(devices), "readings": readings}
+        perms_needed = set() if self.has_delete_permission(request) else {"device"}
+        return summary, counts, perms_needed, []
+
+    def delete_model(self, request, obj: Device) -> None:
+        device_delete(device=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for device in queryset:
+            device_delete(device=device)
 
     @admin.action(description="Deactivate: refuse their readings from now on")
     def deactivate(self, request, queryset) -> None:

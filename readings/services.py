@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.timezone import now
 
@@ -100,3 +100,19 @@ def _stamped_already(device: Device, readings: Sequence[NewReading]) -> dict:
         "field", "recorded_at", "id"
     )
     return {(field, recorded_at): id_ for field, recorded_at, id_ in rows}
+
+
+def device_delete(*, device: Device) -> int:
+    """Delete a station with all its readings, rollups, fields and keys; answers the readings deleted.
+
+    Readings protect their device (on_delete=PROTECT), so that nothing deletes history by
+    accident; this is the one deliberate way. One transaction, set-wise: Django's collector would
+    load every reading (to send each one's post_delete) and a station holds millions.
+    """
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    with readings_write_lock(), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE device_id = %s", [device.pk])
+            deleted = cursor.rowcount
+        device.delete()  # its rollups, fields, keys and alert rules go with it (CASCADE)
+    return deleted

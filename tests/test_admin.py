@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 
 from devices.models import ApiKey, Device
 from devices.selectors import device_for_key
-from readings.models import Reading
+from readings.models import Reading, Rollup
 from tests.conftest import station_url
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,26 @@ def test_readings_filter_by_device_and_field(admin_client, client, outside, insi
 
     body = page.content.decode()
     assert "22.5" in body and "11.5" not in body
+
+
+def test_deleting_a_station_with_readings_asks_once_with_a_count_then_removes_everything(
+    admin_client, client, outside, inside
+):
+    device = outside.api_key.device
+    for value in ("20.5", "21.0", "21.5"):
+        client.get(station_url(outside, data=value))
+    client.get(station_url(inside, field=2, data="22.0"))
+    url = f"/admin/devices/device/{device.pk}/delete/"
+
+    page = admin_client.get(url)
+
+    text = page.content.decode()
+    assert page.status_code == 200 and "Readings: 3" in text
+    assert "Cannot delete" not in text and len(page.content) < 50_000
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Device.objects.filter(pk=device.pk).exists()
+    assert not Reading.objects.filter(device_id=device.pk).exists()
+    assert not Rollup.objects.filter(device_id=device.pk).exists()
+    assert (
+        Reading.objects.filter(device=inside.api_key.device).count() == 1
+    )  # the other station keeps its own
