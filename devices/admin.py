@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from devices.board_config import board_config_issue
+from devices.board_config import board_config_issue, boards_url, unreachable_warning
 from devices.keys import check_chosen_key
 from devices.models import READ, ApiKey, Device, Field
 from devices.services import IssuedKey, key_issue, key_revoke
@@ -160,10 +160,16 @@ class DeviceAdmin(admin.ModelAdmin):
         device = queryset.get()
         try:
             # The server's address as this browser reached it; the boards are on the same network.
-            config = board_config_issue(device=device, server_url=request.build_absolute_uri("/"))
+            # SITE_URL or the LAN address, never the browser's: browsing from the server itself
+            # would give 127.0.0.1, which a board would take for itself.
+            url = boards_url()
+            config = board_config_issue(device=device, server_url=url)
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
+        warning = unreachable_warning(url)
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
         response = HttpResponse(config, content_type="text/x-python; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="config.py"'
         response["Cache-Control"] = "no-store"  # it holds a key

@@ -207,6 +207,9 @@ SPECTACULAR_SETTINGS = {
 READINGS_EARLIEST = env("READINGS_EARLIEST", default="2020-01-01T00:00:00Z")
 
 # The dashboard (`/`): household members log in; a phone stays logged in for half a year.
+# The address boards reach this server at, written into every generated config.py. Empty: this
+# machine's LAN address and the port gunicorn binds. Behind nginx or a name, set it.
+SITE_URL = env("SITE_URL", default="")
 DASHBOARD_PUBLIC = env.bool("DASHBOARD_PUBLIC", default=False)  # true: readable without a login
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
