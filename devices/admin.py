@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from devices.board_config import board_config_issue, boards_url, unreachable_warning
 from devices.keys import check_chosen_key
 from devices.models import READ, ApiKey, Device, Field
-from devices.services import IssuedKey, key_issue, key_revoke
+from devices.services import IssuedKey, key_issue, key_replace, key_revoke
 
 # The admin is the operator's view of the whole server: it shows each station's latest reading
 # and deletes a station with its readings, which the devices app itself never touches.
@@ -30,7 +30,7 @@ class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["prefix", "scope", "created_at", "revoked_at"]
+    fields = readonly_fields = ["prefix", "scope", "created_at", "last_used_at", "revoked_at", "replaced_by"]
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -93,7 +93,7 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ["placement", "is_active"]
     search_fields = ["name", "mac", "location"]
     readonly_fields = ["created_at", "last_seen"]
-    actions = ["issue_key", "issue_read_key", "download_config", "deactivate"]
+    actions = ["replace_key", "issue_key", "issue_read_key", "download_config", "deactivate"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -138,6 +138,11 @@ class DeviceAdmin(admin.ModelAdmin):
     def issue_key(self, request, queryset) -> None:
         for device in queryset:
             show_key_once(request, key_issue(device=device))
+
+    @admin.action(description="Replace the board's key (the old one stops once the board uses the new one)")
+    def replace_key(self, request, queryset) -> None:
+        for device in queryset:
+            show_key_once(request, key_replace(device=device))
 
     @admin.action(description="Issue a read key (for apps that read: ThingSpeak feeds, the read API)")
     def issue_read_key(self, request, queryset) -> None:
@@ -199,9 +204,9 @@ class DeviceAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "device", "scope", "created_at", "revoked_at"]
+    list_display = ["__str__", "device", "scope", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["device", "scope", ("revoked_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["device", "prefix", "scope", "created_at", "revoked_at"]
+    readonly_fields = ["device", "prefix", "scope", "created_at", "last_used_at", "revoked_at", "replaced_by"]
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:

@@ -109,6 +109,12 @@ class ApiKey(models.Model):
     scope = models.CharField(max_length=5, choices=KEY_SCOPES, default=WRITE, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # To the hour (devices.services.KEY_USE_RESOLUTION): which key a board really uses.
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+    # "Replace the board's key": this key is revoked by the first use of the one that replaces it.
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="replaces"
+    )
 
     class Meta:
         verbose_name = "API key"

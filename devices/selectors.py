@@ -17,7 +17,12 @@ MAX_KEY_LENGTH = 200  # far above any real key; refuses absurd input before hash
 
 
 def device_for_key(*, key: str, mac: str | None = None) -> Device:
-    """The active device that this write key belongs to, checked against the MAC the board sent.
+    """The active device that this write key belongs to; see write_key_for."""
+    return write_key_for(key=key, mac=mac).device
+
+
+def write_key_for(*, key: str, mac: str | None = None) -> ApiKey:
+    """The unrevoked write key, with its active device, checked against the MAC the board sent.
 
     `mac=None` (a ThingSpeak write, which carries none) identifies the device by the key alone.
     A read key is refused like an unknown one: it was given out to read, never to post.
@@ -37,7 +42,7 @@ def device_for_key(*, key: str, mac: str | None = None) -> Device:
         raise Forbidden("this API key does not belong to that MAC address")
     if not device.is_active:
         raise Forbidden(f"device {device.name!r} is inactive")
-    return device
+    return api_key
 
 
 def device_for_read_key(*, key: str) -> Device | None:

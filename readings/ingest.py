@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.timezone import now
+
 from devices.models import Device
-from devices.selectors import device_for_key
+from devices.selectors import write_key_for
+from devices.services import key_used
 from iotserver.refusals import Forbidden
 from ratelimits.throttles import limit, setting_rate
 from readings.rules import NewReading
@@ -43,11 +46,14 @@ def ingest(
     reading that breaks a rule; nothing is stored then.
     """
     try:
-        device = device_for_key(key=key, mac=mac)
+        api_key = write_key_for(key=key, mac=mac)
     except Forbidden:
         limit(f"unknown-key:{client}", setting_rate("UNKNOWN_KEY_RATE_LIMIT"), "refused keys")
         raise
+    device = api_key.device
     if channel is not None and device.pk != channel:
         raise Forbidden(f"this write key is not for channel {channel}")
     limit(f"device:{device.pk}", setting_rate("DEVICE_RATE_LIMIT"), f"device {device.name!r}")
-    return Ingested(device, record_readings(device=device, readings=readings))
+    ids = record_readings(device=device, readings=readings)
+    key_used(api_key=api_key, at=now())  # after the store: a refused batch is no use of the key
+    return Ingested(device, ids)

@@ -166,3 +166,29 @@ def test_deleting_a_station_with_readings_asks_once_with_a_count_then_removes_ev
     assert (
         Reading.objects.filter(device=inside.api_key.device).count() == 1
     )  # the other station keeps its own
+
+
+def test_a_key_shows_when_it_was_last_used(admin_client, client, outside):
+    assert client.get(station_url(outside)).status_code == 200
+
+    outside.api_key.refresh_from_db()
+    assert outside.api_key.last_used_at is not None
+    page = admin_client.get(f"/admin/devices/device/{outside.api_key.device.pk}/change/").content.decode()
+    assert "Last used" in page
+
+
+def test_replacing_a_boards_key_keeps_the_old_one_until_the_board_uses_the_new_one(
+    admin_client, client, outside
+):
+    device = outside.api_key.device
+    response = admin_client.post(
+        "/admin/devices/device/", {"action": "replace_key", "_selected_action": [device.pk]}, follow=True
+    )
+    new = shown_key(response)
+
+    assert client.get(station_url(outside, data="20.0")).status_code == 200  # the board not yet re-flashed
+    assert client.get(station_url(outside).replace(outside.key, new)).status_code == 200
+
+    assert client.get(station_url(outside, data="20.5")).status_code == 403  # revoked by the new key's use
+    outside.api_key.refresh_from_db()
+    assert outside.api_key.revoked_at is not None
