@@ -25,6 +25,12 @@ class FieldInline(admin.TabularInline):
     extra = 0
     min_num = 1
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "number":
+            field.initial = 1  # a new station's first field; a blank number failed the first save
+        return field
+
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
@@ -59,15 +65,26 @@ class DeviceForm(forms.ModelForm):
         return key
 
 
+def key_message(label: str, key: str, then: str) -> str:
+    """A key shown once: in a monospaced field that selects itself on a tap (I and l look alike in the
+    admin's font, and a clipboard button needs HTTPS, which a home server often lacks)."""
+    return format_html(
+        '{}: <input readonly value="{}" size="{}" onclick="this.select()" aria-label="the key" '
+        'style="font-family: monospace; font-size: 1.1em"> — copy it now, it will not be shown again. {}',
+        label,
+        key,
+        len(key) + 2,
+        then,
+    )
+
+
 def show_key_once(request: HttpRequest, issued: IssuedKey) -> None:
     device = issued.api_key.device
-    station_url = request.build_absolute_uri(
-        f"/update/API_key={issued.key}/mac={device.mac}/field={first_field(device)}/data=21.5"
+    station_url = (
+        f"{boards_url()}/update/API_key={issued.key}/mac={device.mac}/field={first_field(device)}/data=21.5"
     )
     messages.warning(
-        request,
-        f"API key for {device.name}: {issued.key} — copy it now, it will not be shown again. "
-        f"The board posts to: {station_url}",
+        request, key_message(f"API key for {device.name}", issued.key, f"The board posts to: {station_url}")
     )
 
 
@@ -148,11 +165,12 @@ class DeviceAdmin(admin.ModelAdmin):
     def issue_read_key(self, request, queryset) -> None:
         for device in queryset:
             issued = key_issue(device=device, scope=READ)
+            feed = f"{boards_url()}/channels/{device.pk}/feeds.json?api_key={issued.key}"
             messages.warning(
                 request,
-                f"Read key for {device.name}: {issued.key} — copy it now, it will not be shown again. "
-                f"It reads channel {device.pk}: "
-                + request.build_absolute_uri(f"/channels/{device.pk}/feeds.json?api_key={issued.key}"),
+                key_message(
+                    f"Read key for {device.name}", issued.key, f"It reads channel {device.pk}: {feed}"
+                ),
             )
 
     @admin.action(description="Download config.py (issues a new API key, written only into that file)")

@@ -10,6 +10,10 @@ from readings.api import ReadingsApi
 # checked by the view, so that a bad value gets a 400 with a reason, not a bare 404.
 STATION_URL = r"API_key=(?P<key>[^/]*)/mac=(?P<mac>[^/]*)/field=(?P<field>[^/]*)/data=(?P<data>[^/]*)/?$"
 
+admin.site.site_header = "Home weather stations"
+admin.site.site_title = "Home weather admin"
+admin.site.index_title = "Stations, keys, readings and notifications"
+
 urlpatterns = [
     re_path(r"^update/" + STATION_URL, views.station_update, name="station-update"),
     re_path(r"^" + STATION_URL, views.station_update, name="station-update-short"),
