@@ -174,7 +174,14 @@ BOARD_PATHS = [
     "/api/readings/",
     "/channels/12/bulk_update.json",
 ]
-BROWSER_PATHS = ["/", "/accounts/login/", "/admin/", "/api/history/", "/channels/12/feeds.json", "/updates-page"]
+BROWSER_PATHS = [
+    "/",
+    "/accounts/login/",
+    "/admin/",
+    "/api/history/",
+    "/channels/12/feeds.json",
+    "/updates-page",
+]
 
 
 @pytest.mark.parametrize("path", BOARD_PATHS + BROWSER_PATHS)
