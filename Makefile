@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test bench admin lint format clean
+.PHONY: run test test-fast bench admin lint format clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ FIRMWARE_DEPS := $(if $(wildcard tests/firmware/package-lock.json),tests/firmwar
 # (or at TEST_POSTGRES_URL); without one it says the PostgreSQL pass was skipped.
 test: $(VENV)/.dev-installed $(FIRMWARE_DEPS)
 	bash tests/both_engines.sh $(PY)
+
+# The quick loop while working: SQLite only, without the slow kinds (pyproject.toml's markers:
+# live servers, load and faults, browser, firmware interpreters, fuzzing). Under a minute.
+SLOW_MARKERS := live or load or browser or firmware or fuzz
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not ($(SLOW_MARKERS))"
 
 # Benchmarks (tests/bench/, not part of `make test`): ingest with wrk against a raw-INSERT floor,
 # reads at 10.5 million readings; `make bench QUICK=1` uses 1 million. Needs wrk (apt-get install wrk).

@@ -24,6 +24,8 @@ import pytest
 from tests import load, postgres
 from tests.live import LiveServer, gunicorn_server, suite_on_postgresql
 
+pytestmark = [pytest.mark.live, pytest.mark.load]
+
 READINGS = int(os.environ.get("LOAD_READINGS", "20000"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))  # the plain load's time budget; faults take less
 CLIENTS = 64

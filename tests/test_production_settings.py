@@ -114,6 +114,7 @@ def test_the_server_refuses_to_start_without_a_key(tmp_path):
     assert "ImproperlyConfigured: Set the SECRET_KEY environment variable" in done.stderr
 
 
+@pytest.mark.live
 def test_gunicorn_does_not_serve_with_a_weak_key(tmp_path):
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     environment = {
@@ -221,6 +222,7 @@ def over(live, method: str, path: str, scheme: str, body: bytes | None = None, h
     return answer
 
 
+@pytest.mark.live
 def test_behind_tls_browsers_are_sent_to_https_with_hsts(behind_tls):
     live, _ = behind_tls
 
@@ -235,6 +237,7 @@ def test_behind_tls_browsers_are_sent_to_https_with_hsts(behind_tls):
     assert "Strict-Transport-Security" not in headers  # never sent over plain HTTP
 
 
+@pytest.mark.live
 def test_behind_tls_every_board_write_over_plain_http_is_stored_not_redirected(behind_tls):
     live, key = behind_tls
     mac = "6c:ef:7a:3b:9d:e8"

@@ -11,6 +11,8 @@ import thingspeak
 
 from tests.live import gunicorn_server
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

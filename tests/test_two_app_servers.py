@@ -12,6 +12,8 @@ import pytest
 from tests import postgres
 from tests.live import gunicorn_server, request
 
+pytestmark = pytest.mark.live
+
 PASSWORD = "two-servers-one-household"
 
 
