@@ -86,6 +86,7 @@ def test_the_environment_file_names_only_settings_the_server_reads():
     assert environment_file()["DATABASE_URL"].startswith("postgres://")
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 @pytest.mark.parametrize(
     "flag, expected", [("true", "('HTTP_X_FORWARDED_PROTO', 'https') True"), ("", "None False")]
 )

@@ -267,6 +267,7 @@ def test_a_sender_killed_halfway_through_firing_leaves_nothing_half_done(heat, a
 # Mail settings from the environment
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [
