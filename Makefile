@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test test-fast bench admin lint format clean
+.PHONY: run test test-fast bench admin lint typecheck format clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# mypy with Django's and DRF's stubs (pyproject.toml). Its Django plugin loads the settings, which
+# need a SECRET_KEY: a throwaway one unless the environment sets one.
+typecheck: $(VENV)/.dev-installed
+	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+		$(VENV)/bin/mypy .
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

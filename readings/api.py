@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -44,7 +45,7 @@ class ReadingsApi(APIView):
         },
         auth=[],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         if not isinstance(request.data, dict):
             raise ValidationError("the body must be a JSON object")
         incoming = ReadingsIn(data=request.data)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import UTC
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -39,7 +40,7 @@ def csv_lines(*, device: Device, start=None, end=None, field: int | None = None)
 
 
 def _params(request: HttpRequest) -> dict:
-    found = {}
+    found: dict[str, Any] = {}
     for name in ("start", "end"):
         if request.GET.get(name):
             try:
@@ -57,7 +58,7 @@ def _params(request: HttpRequest) -> dict:
 
 
 @require_GET
-def readings_csv(request: HttpRequest, device: int) -> HttpResponse:
+def readings_csv(request: HttpRequest, device: int) -> HttpResponseBase:
     """GET /api/devices/<id>/readings.csv?start=&end=&field=: logged in, or with the read key."""
     found = get_object_or_404(Device, pk=device)
     if not request.user.is_authenticated:

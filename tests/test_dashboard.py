@@ -46,8 +46,9 @@ def text_of(html: str) -> str:
 
 
 def advice(html: str) -> str:
-    section = re.search(r'<section id="advice".*?</section>', html, re.S).group(0)
-    return re.sub(r"\s+([:.,])", r"\1", text_of(section))
+    section = re.search(r'<section id="advice".*?</section>', html, re.S)
+    assert section, "the page has no advice section"
+    return re.sub(r"\s+([:.,])", r"\1", text_of(section.group(0)))
 
 
 def test_strangers_are_sent_to_log_in(client, outside):

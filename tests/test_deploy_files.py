@@ -19,7 +19,8 @@ DEPLOY = PROJECT / "deploy"
 
 def unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = str  # systemd keys are case-sensitive
+    # systemd keys are case-sensitive; configparser's documented way, which its stubs refuse.
+    parser.optionxform = str  # type: ignore[assignment, method-assign]
     parser.read_string((DEPLOY / name).read_text())
     return parser
 

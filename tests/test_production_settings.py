@@ -169,7 +169,9 @@ def nginx_plain_http_paths() -> re.Pattern:
     """The regex of nginx's port-80 location that is proxied instead of redirected."""
     site = (DEPLOY / "nginx-iotserver.conf").read_text()
     port_80 = site.split("listen 443", 1)[0]
-    return re.compile(re.search(r"location ~ (\S+) \{", port_80).group(1))
+    location = re.search(r"location ~ (\S+) \{", port_80)
+    assert location, "no regex location on port 80"
+    return re.compile(location.group(1))
 
 
 BOARD_PATHS = [

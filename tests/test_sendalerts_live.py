@@ -40,6 +40,7 @@ def start_sender(server) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert sender.stdout is not None  # stdout=PIPE
     for line in sender.stdout:
         if "sendalerts: checking every" in line:
             return sender

@@ -94,7 +94,7 @@ def update(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
     if not fmt:
         return _plain(str(min(ids)))
     device.refresh_from_db(fields=["last_seen"])
-    entry = feeds.Entry(readings[0].recorded_at or device.last_seen, min(ids), {})
+    entry = feeds.Entry(readings[0].recorded_at or device.last_seen, min(ids), {})  # type: ignore[arg-type]  # stored: last_seen is set
     for reading in readings:
         entry.values[reading.field] = reading.value
     answer = {"channel_id": device.pk, **feeds.entry_object(entry, list(FIELD_NUMBERS), None, UTC)}
