@@ -50,7 +50,7 @@ test: $(VENV)/.dev-installed $(FIRMWARE_DEPS)
 	bash tests/both_engines.sh $(PY)
 
 # The quick loop while working: SQLite only, without the slow kinds (pyproject.toml's markers:
-# live servers, load and faults, browser, firmware interpreters, fuzzing). Under a minute.
+# live servers, load and faults, browser, firmware interpreters, fuzzing): about 30 s of CPU.
 SLOW_MARKERS := live or load or browser or firmware or fuzz
 test-fast: $(VENV)/.dev-installed
 	$(PY) -m pytest -m "not ($(SLOW_MARKERS))"
