@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
@@ -18,6 +20,16 @@ from devices.services import IssuedKey, key_issue, key_replace, key_revoke
 # and deletes a station with its readings, which the devices app itself never touches.
 from readings.models import Reading
 from readings.services import device_delete
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class LatestReading(TypedDict):
+    """What DeviceAdmin.get_queryset annotates each device with."""
+
+    latest_value: float | None
+    latest_field: int | None
 
 
 class FieldInline(admin.TabularInline):
@@ -36,7 +48,7 @@ class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["prefix", "scope", "created_at", "last_used_at", "revoked_at", "replaced_by"]
+    fields = readonly_fields = ("prefix", "scope", "created_at", "last_used_at", "revoked_at", "replaced_by")
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -133,7 +145,7 @@ class DeviceAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="Latest reading")
-    def latest_reading(self, device: Device) -> str:
+    def latest_reading(self, device: WithAnnotations[Device, LatestReading]) -> str:
         if device.latest_value is None:
             return "waiting for the first reading"
         return f"field {device.latest_field}: {device.latest_value:g}"

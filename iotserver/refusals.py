@@ -11,9 +11,9 @@ import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 class Refused(Exception):
@@ -90,7 +90,7 @@ def allowed_methods(*methods: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(request, *args, **kwargs) -> HttpResponse:
+        def wrapped(request, *args, **kwargs) -> HttpResponseBase:
             if request.method not in methods:
                 raise WrongMethod(request.method or "", methods)
             return view(request, *args, **kwargs)
@@ -108,7 +108,7 @@ def answers_refusals(render: Callable[..., HttpResponse]) -> Callable[[View], Vi
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(*args, **kwargs) -> HttpResponse:
+        def wrapped(*args, **kwargs) -> HttpResponseBase:
             try:
                 return view(*args, **kwargs)
             except Refused as refusal:

@@ -21,8 +21,8 @@ from devices.models import FIELD_NUMBERS, Device
 from iotserver.refusals import Refused
 from iotserver.times import parse_moment
 from readings.models import Reading
-from readings.rules import NewReading, check_reading, parse_value, value_from
-from readings.services import MAX_BATCH, record_readings
+from readings.rules import MAX_BATCH, NewReading, check_reading, parse_value, value_from
+from readings.services import record_readings
 
 # The Flask server's early rows hold the household's local time without a zone.
 FLASK_NAIVE_ZONE = "America/Los_Angeles"

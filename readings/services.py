@@ -13,10 +13,8 @@ from devices.models import Device
 from iotserver.refusals import Refused
 from readings.models import Reading
 from readings.rollups import rollups_add
-from readings.rules import NewReading, check_reading
+from readings.rules import MAX_BATCH, NewReading, check_reading
 from readings.write_lock import readings_write_lock
-
-MAX_BATCH = 1000
 
 
 def record_readings(

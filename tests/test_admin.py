@@ -42,7 +42,9 @@ def add_form(**overrides) -> dict:
 
 def shown_key(response) -> str:
     [message] = [str(m) for m in get_messages(response.wsgi_request) if "API key for" in str(m)]
-    return re.search(r'API key for .+?: <input readonly value="([^"]+)"', message).group(1)
+    key = re.search(r'API key for .+?: <input readonly value="([^"]+)"', message)
+    assert key, message
+    return key.group(1)
 
 
 def test_registering_a_device_shows_its_key_once_with_the_station_url(admin_client):

@@ -14,6 +14,8 @@ from django.core.management import CommandError, call_command
 from devices.models import ApiKey
 from tests.live import PROJECT, free_port, gunicorn_server
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

@@ -11,6 +11,8 @@ import thingspeak
 
 from tests.live import gunicorn_server
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -24,8 +26,10 @@ def channel(server) -> dict:
         "register_device", "--name", "Porch", "--mac", "6C:EF:7A:3B:9D:E8", "--placement", "outside"
     )
     issued = server.manage("issue_read_key", "--device", "Porch")
+    channel = re.search(r"channel id (\d+)", issued)
+    assert channel, issued
     return {
-        "id": int(re.search(r"channel id (\d+)", issued).group(1)),
+        "id": int(channel.group(1)),
         "write_key": registered.strip().splitlines()[-1],
         "read_key": issued.strip().splitlines()[-1],
     }

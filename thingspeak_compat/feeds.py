@@ -124,7 +124,7 @@ def group_entries(readings: Iterable[Reading]) -> list[Entry]:
         if not entries or entries[-1].created_at != reading.recorded_at:
             entries.append(Entry(reading.recorded_at, reading.id, {}))
         entry = entries[-1]
-        entry.entry_id = min(entry.entry_id, reading.id)
+        entry.entry_id = min(entry.entry_id, reading.id)  # type: ignore[type-var]  # grouped entries have ids
         entry.values[reading.field] = reading.value
     return entries
 
@@ -145,7 +145,7 @@ def reduce_entries(readings: Iterable[Reading], query: FeedQuery) -> list[Entry]
     for reading in readings:
         step = _step_start(reading.recorded_at, query.zone, query.step_minutes)
         steps.setdefault(step, {}).setdefault(reading.field, []).append(reading.value)
-    reduce = REDUCERS[query.reducer]
+    reduce = REDUCERS[query.reducer]  # type: ignore[index]  # only called when the query names a reducer
     entries = [
         Entry(start, None, {field: reduce(values) for field, values in fields.items()})
         for start, fields in sorted(steps.items())

@@ -17,8 +17,7 @@ from iotserver.parsers import parse_json
 from iotserver.refusals import Forbidden, NotFound, Refused, allowed_methods, answers_refusals, plain_text
 from iotserver.times import parse_moment, shifted, zone_of
 from readings.ingest import ingest
-from readings.rules import NewReading, value_from
-from readings.services import MAX_BATCH
+from readings.rules import MAX_BATCH, NewReading, value_from
 from thingspeak_compat import feeds
 
 MAX_BODY = 2_000_000  # a full bulk update of 1,000 readings is far smaller
