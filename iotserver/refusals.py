@@ -47,6 +47,12 @@ class NotFound(Refused):
     status = 404
 
 
+class Conflict(Refused):
+    """The request clashes with what is stored already (an entry at that moment): 409."""
+
+    status = 409
+
+
 class TooMany(Refused):
     """Over a rate limit: 429, with the seconds until the window ends as Retry-After."""
 

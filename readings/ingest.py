@@ -14,7 +14,7 @@ from devices.models import Device
 from devices.selectors import device_for_key
 from iotserver.refusals import Forbidden
 from ratelimits.throttles import limit, setting_rate
-from readings.rules import NewReading
+from readings.rules import EntryExtras, NewReading
 from readings.services import record_readings
 
 
@@ -31,6 +31,7 @@ def ingest(
     readings: Sequence[NewReading],
     client: str,
     channel: int | None = None,
+    extras: EntryExtras | None = None,
 ) -> Ingested:
     """Store the readings for the device this write key posts for; answer its ids, in order.
 
@@ -38,9 +39,11 @@ def ingest(
     (ThingSpeak's bulk update names one) must then be that device. `client` is who sent it (an
     address, an MQTT client id): refused keys count against it, so a guesser is slowed down while
     a board with a valid key is never refused for a misconfigured neighbour behind its router.
+    `extras` (ThingSpeak's /update) makes the readings one entry: its status and location are
+    stored with it, and a created_at the device already holds another entry at is refused.
 
     Raises Forbidden (403) for a refused key, TooMany (429) over a rate, Refused (400) for a
-    reading that breaks a rule; nothing is stored then.
+    reading that breaks a rule, Conflict (409) for an entry's taken moment; nothing is stored then.
     """
     try:
         device = device_for_key(key=key, mac=mac)
@@ -50,4 +53,4 @@ def ingest(
     if channel is not None and device.pk != channel:
         raise Forbidden(f"this write key is not for channel {channel}")
     limit(f"device:{device.pk}", setting_rate("DEVICE_RATE_LIMIT"), f"device {device.name!r}")
-    return Ingested(device, record_readings(device=device, readings=readings))
+    return Ingested(device, record_readings(device=device, readings=readings, extras=extras))

@@ -36,6 +36,28 @@ class NewReading:
     recorded_at: datetime | None = None  # None: the server stamps it on arrival
 
 
+@dataclass(frozen=True)
+class EntryExtras:
+    """What makes readings one ThingSpeak entry: its status text and location, any of them empty.
+
+    Readings written with extras share one moment. A moment the device already holds readings at
+    is refused (ThingSpeak refuses an update at a created_at its channel holds), unless the
+    update is the very same one sent again.
+    """
+
+    status: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    elevation: float | None = None
+
+    @property
+    def noted(self) -> bool:
+        """True when there is anything to store beside the readings."""
+        return bool(self.status) or any(
+            value is not None for value in (self.latitude, self.longitude, self.elevation)
+        )
+
+
 def parse_field(text: str) -> int:
     if not _FIELD.fullmatch(text) or int(text) not in FIELD_NUMBERS:
         raise Refused(f"field must be a whole number from 1 to 8, not {text[:20]!r}")

@@ -9,21 +9,28 @@ from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
 from devices.models import Device
-from iotserver.refusals import Refused
-from readings.models import Reading
+from iotserver.refusals import Conflict, Refused
+from readings.models import EntryNote, Reading
 from readings.rollups import rollups_add
-from readings.rules import NewReading, check_reading
+from readings.rules import EntryExtras, NewReading, check_reading
 from readings.write_lock import readings_write_lock
 
 MAX_BATCH = 1000
 
 
 def record_readings(
-    *, device: Device, readings: Sequence[NewReading], earliest: datetime | None = None
+    *,
+    device: Device,
+    readings: Sequence[NewReading],
+    earliest: datetime | None = None,
+    extras: EntryExtras | None = None,
 ) -> list[int]:
     """Store the readings whole or not at all; answer their ids in the order given.
 
     `earliest` (imports only) replaces READINGS_EARLIEST as the earliest time accepted.
+    `extras` (ThingSpeak's updates) makes the readings one entry at one moment: its status and
+    location are stored beside them (an EntryNote, only when there are any), and a board-stamped
+    moment the device already holds other readings at is refused with Conflict (409).
 
     A board-stamped reading already stored (a retry after a lost answer) is not stored
     again: its existing id is answered. Raises Refused, storing nothing, if any reading
@@ -38,16 +45,24 @@ def record_readings(
     fields = {field.number: field for field in device.fields.order_by()}
     for reading in readings:
         check_reading(reading, fields=fields, received_at=received_at, earliest=earliest)
+    if extras is not None and len({reading.recorded_at for reading in readings}) > 1:
+        raise Refused("the readings of one entry share one moment")
     try:
-        return _store(device, readings, received_at)
+        return _store(device, readings, received_at, extras)
     except IntegrityError:
         # Only on PostgreSQL, when the same batch arrives twice at the same moment: the other
         # copy has committed by now, so a second pass finds its rows and stores nothing new.
-        return _store(device, readings, received_at)
+        return _store(device, readings, received_at, extras)
 
 
-def _store(device: Device, readings: Sequence[NewReading], received_at: datetime) -> list[int]:
+def _store(
+    device: Device, readings: Sequence[NewReading], received_at: datetime, extras: EntryExtras | None
+) -> list[int]:
     with readings_write_lock(), transaction.atomic():
+        if extras is not None and readings[0].recorded_at is not None:
+            resent = _entry_resent(device, readings)
+            if resent is not None:
+                return resent
         # Each reading's slot holds the id it already has, or the row about to be inserted.
         already = _stamped_already(device, readings)
         slots: list[int | Reading] = []
@@ -69,10 +84,38 @@ def _store(device: Device, readings: Sequence[NewReading], received_at: datetime
             fresh.append(row)
             slots.append(row)
         Reading.objects.bulk_create(fresh)
+        if extras is not None and extras.noted and fresh:
+            EntryNote.objects.create(
+                device=device,
+                recorded_at=fresh[0].recorded_at,
+                first_reading_id=min(row.pk for row in fresh),
+                status=extras.status,
+                latitude=extras.latitude,
+                longitude=extras.longitude,
+                elevation=extras.elevation,
+            )
         # The history charts read rollups, never the raw rows: they change in the same transaction.
         rollups_add(device_id=device.pk, readings=fresh)
         Device.objects.filter(pk=device.pk).update(last_seen=received_at)
     return [slot if isinstance(slot, int) else slot.pk for slot in slots]
+
+
+def _entry_resent(device: Device, readings: Sequence[NewReading]) -> list[int] | None:
+    """The ids of this entry when the very same one is stored already; None when its moment is free.
+
+    Raises Conflict when other readings hold the moment: one moment is one entry.
+    """
+    stored = {
+        field: (value, id_)
+        for field, value, id_ in Reading.objects.filter(
+            device=device, recorded_at=readings[0].recorded_at
+        ).values_list("field", "value", "id")
+    }
+    if not stored:
+        return None
+    if {field: value for field, (value, _) in stored.items()} != {r.field: r.value for r in readings}:
+        raise Conflict("the channel already holds an entry at that created_at")
+    return [stored[reading.field][1] for reading in readings]
 
 
 def _stamped_already(device: Device, readings: Sequence[NewReading]) -> dict:
