@@ -11,6 +11,8 @@ import thingspeak
 
 from tests.live import gunicorn_server
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -65,7 +67,9 @@ def test_the_client_raises_on_a_refused_write_and_nothing_is_stored(server, chan
         writer.update({"field1": "hot"})
 
     assert refused.value.response.status_code == 400 and refused.value.response.text == "0"
-    assert refused.value.response.headers["X-Refusal-Reason"] == "field1 must be a number"
+    assert (
+        refused.value.response.headers["X-Refusal-Reason"] == "field1 must be a number (text goes in status)"
+    )
     assert server.query("SELECT COUNT(*) FROM readings_reading") == before
 
 
