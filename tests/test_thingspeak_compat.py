@@ -429,3 +429,26 @@ def test_safe_cell_quotes_every_formula_start_but_keeps_numbers(value):
     assert feeds_module.safe_cell(value) == "'" + value
     assert feeds_module.safe_cell("-3.5") == "-3.5"
     assert feeds_module.safe_cell(None) == ""
+
+
+def test_xml_forms_as_thingspeak_writes_them(client, porch, read_key):
+    from xml.etree import ElementTree
+
+    entry_id = int(client.get("/update", {"api_key": porch.key, "field1": "20.5"}).content)
+
+    feed = ElementTree.fromstring(get(client, porch, read_key, "feeds.xml").content)
+    last = ElementTree.fromstring(get(client, porch, read_key, "feeds/last.xml").content)
+    channel = ElementTree.fromstring(
+        client.get(f"/channels/{channel_of(porch)}.xml", {"api_key": read_key}).content
+    )
+    refused = client.get(f"/channels/{channel_of(porch)}/feeds.xml")
+
+    assert feed.tag == "channel" and feed.find("id").attrib["type"] == "integer"
+    assert feed.find("last-entry-id").text == str(entry_id)
+    (only,) = feed.find("feeds").findall("feed")
+    assert only.find("entry-id").text == str(entry_id) and only.find("field1").text == "20.5"
+    assert only.find("field2").attrib == {"nil": "true"}
+    assert only.find("created-at").attrib["type"] == "dateTime"
+    assert last.tag == "feed" and last.find("field1").text == "20.5"
+    assert channel.find("name").text == "Back porch"
+    assert (refused.status_code, refused.content) == (400, b"-1")

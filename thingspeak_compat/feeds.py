@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta, tzinfo
+from xml.etree import ElementTree
 
 from django.db.models import Min
 from django.utils.timezone import now
@@ -443,3 +444,40 @@ def entries_csv(entries: list[Entry], numbers: list[int], query: FeedQuery | Non
     for row in rows:
         writer.writerow([safe_cell(row[column]) for column in columns])
     return out.getvalue()
+
+
+_XML_TIMES = ("created_at", "updated_at")
+
+
+def _xml_element(parent, name: str, value: object):
+    element = ElementTree.SubElement(parent, name.replace("_", "-"))
+    if value is None:
+        element.set("nil", "true")
+    elif isinstance(value, bool):
+        element.set("type", "boolean")
+        element.text = str(value).lower()
+    elif isinstance(value, int):
+        element.set("type", "integer")
+        element.text = str(value)
+    else:
+        if name in _XML_TIMES:
+            element.set("type", "dateTime")
+        element.text = str(value)
+    return element
+
+
+def as_xml(root: str, found: dict, entries: list[dict] | None = None) -> str:
+    """ThingSpeak's XML (Rails' to_xml): dashed names, typed integers and times, nil="true" for null."""
+    element = ElementTree.Element(root)
+    for name, value in found.items():
+        _xml_element(element, name, value)
+    if entries is not None:
+        listed = ElementTree.SubElement(element, "feeds", type="array")
+        for entry in entries:
+            feed = ElementTree.SubElement(listed, "feed")
+            for name, value in entry.items():
+                _xml_element(feed, name, value)
+    ElementTree.indent(element)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(element, encoding="unicode") + "\n"
+    )

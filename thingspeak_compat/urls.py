@@ -41,10 +41,11 @@ urlpatterns = [
     route(CHANNEL + FIELD + r"/last", views.last, {"fmt": "txt"}),
     route(CHANNEL + r"/feeds/last", views.last, {"fmt": "txt"}),
     route(CHANNEL + r"\.json", views.channel_view, {"fmt": "json"}),
+    route(CHANNEL + r"\.xml", views.channel_view, {"fmt": "xml"}),
     route(CHANNEL + r"/status\.json", views.status_feed, {"fmt": "json"}),
 ]
 # Each read in its forms: variants of one view, told apart by a kwarg.
-for fmt in ("json", "csv", "txt"):
+for fmt in ("json", "csv", "xml", "txt"):
     if fmt != "txt":
         urlpatterns += [
             route(CHANNEL + rf"/feeds\.{fmt}", views.feed, {"fmt": fmt}, f"thingspeak-feed-{fmt}"),

@@ -65,7 +65,7 @@ def _read_refusal(refusal: Refused, fmt: str = "json", **_) -> HttpResponse:
     """ThingSpeak's `-1` for a channel this request may not read (unknown or not its own: one answer,
     so ids cannot be probed); a bad parameter gets its reason, in the read's own format."""
     if isinstance(refusal, Forbidden | NotFound):
-        return _plain("-1", status=400, reason=refusal.reason)
+        return _plain("-1", status=400, reason=refusal.reason)  # in every format, as ThingSpeak
     if fmt == "json":
         return _json_refusal(refusal)
     return _plain(refusal.reason + "\n", status=refusal.status)
@@ -306,6 +306,10 @@ def _csv(text: str) -> HttpResponse:
     return HttpResponse(text, content_type="text/csv; charset=utf-8")
 
 
+def _xml(text: str) -> HttpResponse:
+    return HttpResponse(text, content_type="application/xml; charset=utf-8")
+
+
 @read_view
 def feed(request: HttpRequest, channel: int, fmt: str, field: int | None = None) -> HttpResponse:
     """/channels/<id>/feeds.<fmt> and /channels/<id>/fields/<n>.<fmt>."""
@@ -314,12 +318,11 @@ def feed(request: HttpRequest, channel: int, fmt: str, field: int | None = None)
     numbers = feeds.field_numbers(device, field)
     if fmt == "csv":
         return _csv(feeds.entries_csv(entries, numbers, query, query.zone))
-    return json_answer(
-        {
-            "channel": feeds.channel_object(device, query.zone, query),
-            "feeds": [feeds.entry_object(entry, numbers, query, query.zone) for entry in entries],
-        }
-    )
+    channel_found = feeds.channel_object(device, query.zone, query)
+    found = [feeds.entry_object(entry, numbers, query, query.zone) for entry in entries]
+    if fmt == "xml":
+        return _xml(feeds.as_xml("channel", channel_found, found))
+    return json_answer({"channel": channel_found, "feeds": found})
 
 
 def _one_entry(device: Device, entry: feeds.Entry | None, query, fmt: str, field: int | None) -> HttpResponse:
@@ -330,6 +333,8 @@ def _one_entry(device: Device, entry: feeds.Entry | None, query, fmt: str, field
     if fmt == "csv":
         return _csv(feeds.entries_csv([entry], numbers, query, query.zone))
     found = feeds.entry_object(entry, numbers, query, query.zone)
+    if fmt == "xml":
+        return _xml(feeds.as_xml("feed", found))
     if fmt == "txt" and field is not None:
         return _plain(found[f"field{field}"] or "")
     if fmt == "txt":
@@ -363,14 +368,16 @@ def last_data_age(request: HttpRequest, channel: int, fmt: str, field: int | Non
     age = max(0, int((now() - latest.created_at).total_seconds()))
     if fmt == "txt":
         return _plain(str(age))
-    return json_answer({"last_data_age": str(age), "last_data_age_units": "s"})
+    found = {"last_data_age": str(age), "last_data_age_units": "s"}
+    return _xml(feeds.as_xml("channel", found)) if fmt == "xml" else json_answer(found)
 
 
 @read_view
 def channel_view(request: HttpRequest, channel: int, fmt: str = "json") -> HttpResponse:
     """/channels/<id>.json: the channel itself, as the feeds' `channel` object."""
     device, query = _open_channel(request, channel, None)
-    return json_answer(feeds.channel_object(device, query.zone, query))
+    found = feeds.channel_object(device, query.zone, query)
+    return _xml(feeds.as_xml("channel", found)) if fmt == "xml" else json_answer(found)
 
 
 @read_view
