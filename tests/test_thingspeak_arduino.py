@@ -329,6 +329,16 @@ def readings(server, channel: int) -> list[tuple]:
     )
 
 
+def at_15_utc(server, channel: dict) -> list[tuple]:
+    """(field, value) of the channel's readings at 2026-11-20 15:00 UTC, on SQLite and PostgreSQL."""
+    zone = "+00:00" if server.vendor == "postgresql" else ""  # SQLite holds UTC as zoneless text
+    return server.query(
+        f"SELECT field, value FROM readings_reading WHERE device_id = {channel['id']} "
+        f"AND recorded_at >= '2026-11-20 15:00:00{zone}' AND recorded_at < '2026-11-20 15:00:01{zone}' "
+        "ORDER BY field"
+    )
+
+
 # The calls.
 
 
@@ -367,11 +377,7 @@ def test_write_fields_with_status_location_and_created_at_is_one_entry(server, c
         b"field1=19.25000&field2=1009.50000&lat=42.36&long=-71.06&elevation=100.00"
         b"&status=Battery low, 3.3 V&created_at=2026-11-20 10:00:00-05&headers=false"
     )
-    rows = server.query(
-        f"SELECT field, value, recorded_at FROM readings_reading WHERE device_id = {channel['id']} "
-        "AND recorded_at LIKE '2026-11-20 15:00:00%' ORDER BY field"
-    )
-    assert [(field, value) for field, value, _ in rows] == [(1, 19.25), (2, 1009.5)]
+    assert at_15_utc(server, channel) == [(1, 19.25), (2, 1009.5)]
     note = server.query(
         "SELECT status, latitude, longitude, elevation FROM readings_entrynote "
         f"WHERE device_id = {channel['id']}"
@@ -388,10 +394,7 @@ def test_write_fields_with_status_location_and_created_at_is_one_entry(server, c
     library.set_field(1, 25.0)
     library.set_created_at("2026-11-20 10:00:00-05")
     assert library.write_fields(channel["id"], channel["write_key"]) == 409
-    assert (
-        len(server.query("SELECT id FROM readings_reading WHERE recorded_at LIKE '2026-11-20 15:00:00%'"))
-        == 2
-    )
+    assert at_15_utc(server, channel) == [(1, 19.25), (2, 1009.5)]
 
 
 def test_write_fields_without_set_field_sends_nothing(server, channel, library):

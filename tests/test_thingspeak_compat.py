@@ -452,3 +452,37 @@ def test_xml_forms_as_thingspeak_writes_them(client, porch, read_key):
     assert last.tag == "feed" and last.find("field1").text == "20.5"
     assert channel.find("name").text == "Back porch"
     assert (refused.status_code, refused.content) == (400, b"-1")
+
+
+def test_an_unencoded_plus_offset_in_a_form_created_at_is_still_an_offset(client, porch):
+    """The Arduino library prints created_at into the form body as it is: "+01" arrives as " 01"."""
+    answer = client.post(
+        "/update",
+        "field1=20.00000&created_at=2026-11-20 11:00:00+01&headers=false",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_THINGSPEAKAPIKEY=porch.key,
+    )
+
+    assert answer.status_code == 200
+    assert Reading.objects.get().recorded_at == T0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/channels/{id}/feeds/last.txt",
+        "/channels/{id}/feeds/last",
+        "/channels/{id}/feeds.xml",
+        "/channels/{id}/feeds/{entry}.json",
+        "/channels/{id}.json",
+        "/channels/{id}/status.json",
+        "/channels/{id}/fields/1/last_data_age.json",
+    ],
+)
+def test_every_new_read_of_a_private_channel_without_a_valid_key_answers_minus_1(client, porch, path):
+    entry = int(client.get("/update", {"api_key": porch.key, "field1": "20"}).content)
+    url = path.format(id=channel_of(porch), entry=entry)
+
+    for params in ({}, {"api_key": "wrong"}, {"api_key": porch.key}):
+        answer = client.get(url, params)
+        assert (answer.status_code, answer.content) == (400, b"-1"), params

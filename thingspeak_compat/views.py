@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -109,13 +110,27 @@ def _value(raw: object, name: str) -> float:
         raise Refused(f"{name} must be a number (text goes in status)") from None
 
 
+# "2026-11-20 10:00:00+01" sent unencoded in a form, as the Arduino library sends created_at,
+# arrives with its "+" read as a space.
+_PLUS_READ_AS_SPACE = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?) (\d\d(?::?\d\d)?)", re.ASCII)
+
+
+def _created_at(params) -> datetime | None:
+    raw = params.get("created_at")
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        raw = (
+            _PLUS_READ_AS_SPACE.sub(r"\1+\2", raw.strip())
+            if _PLUS_READ_AS_SPACE.fullmatch(raw.strip())
+            else raw
+        )
+    return parse_moment(raw, what="created_at", zone=zone_of(params))
+
+
 def _update_readings(params) -> list[NewReading]:
     """An update's fields as readings, all at one moment."""
-    recorded_at = (
-        parse_moment(params["created_at"], what="created_at", zone=zone_of(params))
-        if params.get("created_at") not in (None, "")
-        else None
-    )
+    recorded_at = _created_at(params)
     readings = []
     for number in FIELD_NUMBERS:
         raw = params.get(f"field{number}")
