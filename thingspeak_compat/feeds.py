@@ -389,8 +389,8 @@ def channel_object(device: Device, zone: tzinfo, query: FeedQuery | None = None)
         channel[f"field{f.number}"] = f.label
     channel["created_at"] = format_time(device.created_at, zone)
     channel["updated_at"] = format_time(device.last_seen, zone) if device.last_seen else None
-    latest = last_entry(device=device)
-    channel["last_entry_id"] = latest.entry_id if latest else None
+    latest = group_entries(latest_entries(device_id=device.pk, limit=1))
+    channel["last_entry_id"] = latest[0].entry_id if latest else None
     if query is not None and query.metadata:
         channel["metadata"] = ""
     return channel

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.timezone import now
@@ -271,8 +272,6 @@ def _bulk_readings(updates: object, received_at: datetime) -> list[NewReading]:
 def _csv_updates(text: str) -> tuple[str, list[dict]]:
     """ThingSpeak's bulk CSV: `write_api_key=...&time_format=absolute|relative&updates=` rows
     `time|delta,field1,...,field8,latitude,longitude,elevation,status`, separated by `|`."""
-    from urllib.parse import parse_qs
-
     params = {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
     relative = params.get("time_format", "absolute") == "relative"
     updates = []
