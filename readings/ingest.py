@@ -7,8 +7,9 @@ its own wire format into NewReadings and a key, and calls `ingest`. Nothing else
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from devices.models import Device
 from devices.selectors import device_for_key
@@ -32,6 +33,7 @@ def ingest(
     client: str,
     channel: int | None = None,
     extras: EntryExtras | None = None,
+    notes: Mapping[datetime, EntryExtras] | None = None,
 ) -> Ingested:
     """Store the readings for the device this write key posts for; answer its ids, in order.
 
@@ -41,6 +43,8 @@ def ingest(
     a board with a valid key is never refused for a misconfigured neighbour behind its router.
     `extras` (ThingSpeak's /update) makes the readings one entry: its status and location are
     stored with it, and a created_at the device already holds another entry at is refused.
+    `notes` (ThingSpeak's bulk updates) are the status and location of the entries at those
+    moments, stored with their readings.
 
     Raises Forbidden (403) for a refused key, TooMany (429) over a rate, Refused (400) for a
     reading that breaks a rule, Conflict (409) for an entry's taken moment; nothing is stored then.
@@ -53,4 +57,4 @@ def ingest(
     if channel is not None and device.pk != channel:
         raise Forbidden(f"this write key is not for channel {channel}")
     limit(f"device:{device.pk}", setting_rate("DEVICE_RATE_LIMIT"), f"device {device.name!r}")
-    return Ingested(device, record_readings(device=device, readings=readings, extras=extras))
+    return Ingested(device, record_readings(device=device, readings=readings, extras=extras, notes=notes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ def record_readings(
     readings: Sequence[NewReading],
     earliest: datetime | None = None,
     extras: EntryExtras | None = None,
+    notes: Mapping[datetime, EntryExtras] | None = None,
 ) -> list[int]:
     """Store the readings whole or not at all; answer their ids in the order given.
 
@@ -31,6 +32,8 @@ def record_readings(
     `extras` (ThingSpeak's updates) makes the readings one entry at one moment: its status and
     location are stored beside them (an EntryNote, only when there are any), and a board-stamped
     moment the device already holds other readings at is refused with Conflict (409).
+    `notes` (ThingSpeak's bulk updates) are the status and location of the entries at those
+    board-stamped moments, stored with the entries' readings when these are newly stored.
 
     A board-stamped reading already stored (a retry after a lost answer) is not stored
     again: its existing id is answered. Raises Refused, storing nothing, if any reading
@@ -48,15 +51,19 @@ def record_readings(
     if extras is not None and len({reading.recorded_at for reading in readings}) > 1:
         raise Refused("the readings of one entry share one moment")
     try:
-        return _store(device, readings, received_at, extras)
+        return _store(device, readings, received_at, extras, notes or {})
     except IntegrityError:
         # Only on PostgreSQL, when the same batch arrives twice at the same moment: the other
         # copy has committed by now, so a second pass finds its rows and stores nothing new.
-        return _store(device, readings, received_at, extras)
+        return _store(device, readings, received_at, extras, notes or {})
 
 
 def _store(
-    device: Device, readings: Sequence[NewReading], received_at: datetime, extras: EntryExtras | None
+    device: Device,
+    readings: Sequence[NewReading],
+    received_at: datetime,
+    extras: EntryExtras | None,
+    notes: Mapping[datetime, EntryExtras],
 ) -> list[int]:
     with readings_write_lock(), transaction.atomic():
         if extras is not None and readings[0].recorded_at is not None:
@@ -84,20 +91,34 @@ def _store(
             fresh.append(row)
             slots.append(row)
         Reading.objects.bulk_create(fresh)
-        if extras is not None and extras.noted and fresh:
-            EntryNote.objects.create(
-                device=device,
-                recorded_at=fresh[0].recorded_at,
-                first_reading_id=min(row.pk for row in fresh),
-                status=extras.status,
-                latitude=extras.latitude,
-                longitude=extras.longitude,
-                elevation=extras.elevation,
-            )
+        if extras is not None and fresh:
+            notes = {fresh[0].recorded_at: extras}
+        if notes:
+            _store_notes(device, fresh, notes)
         # The history charts read rollups, never the raw rows: they change in the same transaction.
         rollups_add(device_id=device.pk, readings=fresh)
         Device.objects.filter(pk=device.pk).update(last_seen=received_at)
     return [slot if isinstance(slot, int) else slot.pk for slot in slots]
+
+
+def _store_notes(device: Device, fresh: Sequence[Reading], notes: Mapping[datetime, EntryExtras]) -> None:
+    """An EntryNote for each moment with a status or location among the readings just stored."""
+    firsts: dict[datetime, int] = {}
+    for row in fresh:
+        firsts[row.recorded_at] = min(firsts.get(row.recorded_at, row.pk), row.pk)
+    EntryNote.objects.bulk_create(
+        EntryNote(
+            device=device,
+            recorded_at=moment,
+            first_reading_id=firsts[moment],
+            status=note.status,
+            latitude=note.latitude,
+            longitude=note.longitude,
+            elevation=note.elevation,
+        )
+        for moment, note in notes.items()
+        if note.noted and moment in firsts
+    )
 
 
 def _entry_resent(device: Device, readings: Sequence[NewReading]) -> list[int] | None:

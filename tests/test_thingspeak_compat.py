@@ -486,3 +486,58 @@ def test_every_new_read_of_a_private_channel_without_a_valid_key_answers_minus_1
     for params in ({}, {"api_key": "wrong"}, {"api_key": porch.key}):
         answer = client.get(url, params)
         assert (answer.status_code, answer.content) == (400, b"-1"), params
+
+
+def test_bulk_updates_keep_each_entrys_status_and_location(client, porch, read_key):
+    body = {
+        "write_api_key": porch.key,
+        "updates": [
+            {"created_at": "2026-11-20T10:00:00Z", "field1": 20, "status": "first", "latitude": 51.5},
+            {"created_at": "2026-11-20T10:01:00Z", "field1": 21},
+            {"created_at": "2026-11-20T10:02:00Z", "field1": 22, "longitude": "-0.12", "elevation": 35},
+        ],
+    }
+    path = f"/channels/{channel_of(porch)}/bulk_update.json"
+    for _ in range(2):  # sent twice: stored once, notes too
+        answer = client.post(path, json.dumps(body), content_type="application/json")
+        assert answer.status_code == 202
+
+    found = get(client, porch, read_key, "feeds.json", status="true", location="true").json()["feeds"]
+
+    assert [(f["field1"], f["status"], f["latitude"], f["longitude"], f["elevation"]) for f in found] == [
+        ("20.0", "first", "51.5", None, None),
+        ("21.0", None, None, None, None),
+        ("22.0", None, None, "-0.12", "35.0"),
+    ]
+    assert EntryNote.objects.count() == 2
+
+
+def test_bulk_csv_columns_after_the_fields_are_location_and_status(client, porch, read_key):
+    body = (
+        f"write_api_key={porch.key}&time_format=absolute&updates="
+        '2026-11-20T10:00:00Z,20.5,,,,,,,,51.5,-0.12,35,"Door open, then shut"'
+    )
+    answer = client.post(
+        f"/channels/{channel_of(porch)}/bulk_update.csv",
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    refused = client.post(
+        f"/channels/{channel_of(porch)}/bulk_update.csv",
+        f"write_api_key={porch.key}&updates=2026-11-20T10:05:00Z,20.5,,,,,,,,91,,,",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert answer.status_code == 202
+    note = EntryNote.objects.get()
+    assert (note.status, note.latitude, note.longitude, note.elevation) == (
+        "Door open, then shut",
+        51.5,
+        -0.12,
+        35.0,
+    )
+    assert (
+        refused.status_code == 400
+        and refused.json()["detail"] == "updates.0: lat must be a number from -90 to 90"
+    )
+    assert Reading.objects.count() == 1

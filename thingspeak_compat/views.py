@@ -33,6 +33,8 @@ MAX_BODY = 2_000_000  # a full bulk update of 1,000 readings is far smaller
 MAX_STATUS = 255  # ThingSpeak's status, like its fields, holds up to 255 characters
 COMPACT = (",", ":")  # ThingSpeak's JSON has no spaces; the Arduino library searches for "field1":"
 LOCATION_RANGES = {"lat": (-90.0, 90.0), "long": (-180.0, 180.0), "elevation": (-12_000.0, 100_000.0)}
+# A bulk CSV row: the time (or seconds before the next row), the fields, then the extras.
+CSV_COLUMNS = ("time", *(f"field{n}" for n in FIELD_NUMBERS), "latitude", "longitude", "elevation", "status")
 # Browsers send the key in these when a page reads a channel from another origin.
 CORS_HEADERS = "X-THINGSPEAKAPIKEY, THINGSPEAKAPIKEY, Authorization"
 
@@ -251,22 +253,25 @@ def _bulk_times(updates: list, received_at: datetime) -> list[datetime]:
     return times
 
 
-def _bulk_readings(updates: object, received_at: datetime) -> list[NewReading]:
+def _bulk_entries(updates: object, received_at: datetime) -> tuple[list[NewReading], dict]:
+    """The updates' readings, and each update's status and location by its moment."""
     if not isinstance(updates, list) or not updates:
         raise Refused('the body must be {"write_api_key": ..., "updates": [...]}')
     if len(updates) > MAX_BATCH:
         raise Refused(f"at most {MAX_BATCH} updates per request")
     times = _bulk_times(updates, received_at)
     readings = []
+    notes = {}
     for index, update_ in enumerate(updates):
         try:
             for reading in _update_readings({k: v for k, v in update_.items() if k != "created_at"}):
                 readings.append(
                     NewReading(field=reading.field, value=reading.value, recorded_at=times[index])
                 )
+            notes[times[index]] = _update_extras(update_)
         except Refused as refusal:
             raise Refused(f"updates.{index}: {refusal.reason}") from None
-    return readings
+    return readings, notes
 
 
 def _csv_updates(text: str) -> tuple[str, list[dict]]:
@@ -280,10 +285,9 @@ def _csv_updates(text: str) -> tuple[str, list[dict]]:
         if not row:
             continue
         update_: dict = {"delta_t" if relative else "created_at": row[0]}
-        for number, value in enumerate(row[1:9], start=1):
-            update_[f"field{number}"] = value
-        if len(row) > 9 + 4:
-            raise Refused(f"updates.{index} has more than 13 columns")
+        if len(row) > len(CSV_COLUMNS):
+            raise Refused(f"updates.{index} has more than {len(CSV_COLUMNS)} columns")
+        update_.update(zip(CSV_COLUMNS[1:], row[1:], strict=False))
         updates.append(update_)
     return str(params.get("write_api_key", "")), updates
 
@@ -303,8 +307,8 @@ def bulk_update(request: HttpRequest, channel: int, fmt: str = "json") -> HttpRe
         if not isinstance(body, dict):
             raise Refused('the body must be {"write_api_key": ..., "updates": [...]}')
         key, updates = str(body.get("write_api_key") or ""), body.get("updates")
-    readings = _bulk_readings(updates, now())
-    ingest(key=key, mac=None, readings=readings, client=client_address(request), channel=channel)
+    readings, notes = _bulk_entries(updates, now())
+    ingest(key=key, mac=None, readings=readings, client=client_address(request), channel=channel, notes=notes)
     return json_answer({"success": True}, status=202)
 
 
