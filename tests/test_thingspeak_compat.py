@@ -341,11 +341,15 @@ def test_channel_entry_and_last_data_age(client, porch, read_key):
     one = get(client, porch, read_key, f"feeds/{entry_id}.json")
     missing = get(client, porch, read_key, f"feeds/{entry_id + 1}.json")
     age = get(client, porch, read_key, "fields/1/last_data_age.json")
+    channel_age = get(client, porch, read_key, "feeds/last_data_age.json")
+    field2_age = get(client, porch, read_key, "fields/2/last_data_age.json")
 
     assert channel.json()["id"] == channel_of(porch) and channel.json()["last_entry_id"] == entry_id
     assert (one.json()["entry_id"], one.json()["field1"]) == (entry_id, "20.5")
     assert (missing.status_code, missing.content) == (404, b"-1")
     assert age.json()["last_data_age_units"] == "s" and 0 <= int(age.json()["last_data_age"]) < 60
+    assert 0 <= int(channel_age.json()["last_data_age"]) < 60
+    assert (field2_age.status_code, field2_age.content) == (404, b"-1")  # field 2 never sent
 
 
 @pytest.mark.parametrize("path", ["feeds.json/", "fields/1.json/", "feeds/last.json/", "fields/1/last/"])
@@ -477,6 +481,7 @@ def test_an_unencoded_plus_offset_in_a_form_created_at_is_still_an_offset(client
         "/channels/{id}.json",
         "/channels/{id}/status.json",
         "/channels/{id}/fields/1/last_data_age.json",
+        "/channels/{id}/feeds/last_data_age.json",
     ],
 )
 def test_every_new_read_of_a_private_channel_without_a_valid_key_answers_minus_1(client, porch, path):

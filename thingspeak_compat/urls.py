@@ -56,5 +56,6 @@ for fmt in ("json", "csv", "xml", "txt"):
         route(CHANNEL + FIELD + rf"/last\.{fmt}", views.last, {"fmt": fmt}),
         route(CHANNEL + rf"/feeds/(?P<entry_id>{ID})\.{fmt}", views.entry, {"fmt": fmt}),
         route(CHANNEL + FIELD + rf"/last_data_age\.{fmt}", views.last_data_age, {"fmt": fmt}),
+        route(CHANNEL + rf"/feeds/last_data_age\.{fmt}", views.last_data_age, {"fmt": fmt}),
     ]
 urlpatterns += [route(CHANNEL + rf"/feeds/(?P<entry_id>{ID})", views.entry, {"fmt": "txt"})]

@@ -378,7 +378,8 @@ def entry(request: HttpRequest, channel: int, entry_id: int, fmt: str) -> HttpRe
 
 @read_view
 def last_data_age(request: HttpRequest, channel: int, fmt: str, field: int | None = None) -> HttpResponse:
-    """/channels/<id>/fields/<n>/last_data_age.json: seconds since the field's latest value."""
+    """/channels/<id>/feeds/last_data_age.json and fields/<n>/last_data_age.json: seconds since the
+    channel's (the field's) latest entry."""
     device, _ = _open_channel(request, channel, field)
     latest = feeds.last_entry(device=device, field=field)
     if latest is None:
