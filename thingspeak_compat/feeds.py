@@ -277,9 +277,12 @@ def _rollup_steps(*, device: Device, query: FeedQuery, field: int | None) -> lis
 
     edges = [(start, end)]
     if first < after:
-        rows = Rollup.objects.filter(device=device, width=level, bucket__gte=first, bucket__lt=after)
-        if field is not None:
-            rows = rows.filter(field=field)
+        # Each field named, so the lookup walks (device, field, width, bucket) of the rollups'
+        # unique index rather than every rollup of the device.
+        numbers = [field] if field is not None else field_numbers(device)
+        rows = Rollup.objects.filter(
+            device=device, field__in=numbers, width=level, bucket__gte=first, bucket__lt=after
+        )
         for number, bucket, total, count in rows.values_list("field", "bucket", "total", "count"):
             add(rollups.EPOCH + timedelta(seconds=bucket * level), number, total, count)
         inner_start = rollups.EPOCH + timedelta(seconds=first * level)
