@@ -546,3 +546,23 @@ def test_bulk_csv_columns_after_the_fields_are_location_and_status(client, porch
         and refused.json()["detail"] == "updates.0: lat must be a number from -90 to 90"
     )
     assert Reading.objects.count() == 1
+
+
+def test_writes_need_no_csrf_token(porch):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    channel = channel_of(porch)
+    update = strict.post("/update", {"api_key": porch.key, "field1": "20"})
+    bulk_json = strict.post(
+        f"/channels/{channel}/bulk_update.json",
+        json.dumps({"write_api_key": porch.key, "updates": [{"delta_t": 0, "field1": 21}]}),
+        content_type="application/json",
+    )
+    bulk_csv = strict.post(
+        f"/channels/{channel}/bulk_update.csv",
+        f"write_api_key={porch.key}&updates=2026-11-20T10:00:00Z,22",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert (update.status_code, bulk_json.status_code, bulk_csv.status_code) == (200, 202, 202)
