@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -566,3 +567,12 @@ def test_writes_need_no_csrf_token(porch):
     )
 
     assert (update.status_code, bulk_json.status_code, bulk_csv.status_code) == (200, 202, 202)
+
+
+def test_the_admin_has_the_public_switch_off_by_default(admin_client, porch):
+    device = porch.api_key.device
+    page = admin_client.get(f"/admin/devices/device/{device.pk}/change/").content.decode()
+
+    switch = re.search(r'<input[^>]*name="is_public"[^>]*>', page).group(0)
+    assert 'type="checkbox"' in switch and "checked" not in switch
+    assert device.is_public is False
