@@ -576,3 +576,18 @@ def test_the_admin_has_the_public_switch_off_by_default(admin_client, porch):
     switch = re.search(r'<input[^>]*name="is_public"[^>]*>', page).group(0)
     assert 'type="checkbox"' in switch and "checked" not in switch
     assert device.is_public is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /update?key=SECRET&field1=2 HTTP/1.1",
+        "GET /channels/1/feeds.json?results=2&key=SECRET HTTP/1.1",
+        "GET /update?api_key=SECRET HTTP/1.1",
+    ],
+)
+def test_thingspeaks_key_alias_is_kept_out_of_logs(line):
+    from iotserver.redaction import redact
+
+    assert "SECRET" not in redact(line) and "<redacted>" in redact(line)
+    assert redact("GET /channels/1/feeds.json?monkey=1 HTTP/1.1").endswith("monkey=1 HTTP/1.1")
