@@ -591,3 +591,16 @@ def test_thingspeaks_key_alias_is_kept_out_of_logs(line):
 
     assert "SECRET" not in redact(line) and "<redacted>" in redact(line)
     assert redact("GET /channels/1/feeds.json?monkey=1 HTTP/1.1").endswith("monkey=1 HTTP/1.1")
+
+
+def test_every_json_answer_is_compact(client, porch, read_key):
+    entry = client.get("/update.json", {"api_key": porch.key, "field1": "20.5", "status": "a: b, c"})
+    texts = [entry.content.decode()] + [
+        get(client, porch, read_key, path, status="true", location="true").content.decode()
+        for path in ("feeds.json", "fields/1.json", "feeds/last.json", "fields/1/last.json", "status.json")
+    ]
+    texts.append(client.get(f"/channels/{channel_of(porch)}.json", {"api_key": read_key}).content.decode())
+
+    for text in texts:
+        assert '"field1":"20.5"' in text or '"status":"a: b, c"' in text or '"field1":"Temperature"' in text
+        assert ": " not in text.replace("a: b, c", "") and ", " not in text.replace("a: b, c", ""), text
