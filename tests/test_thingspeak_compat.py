@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -604,3 +605,27 @@ def test_every_json_answer_is_compact(client, porch, read_key):
     for text in texts:
         assert '"field1":"20.5"' in text or '"status":"a: b, c"' in text or '"field1":"Temperature"' in text
         assert ": " not in text.replace("a: b, c", "") and ", " not in text.replace("a: b, c", ""), text
+
+
+def test_importing_a_thingspeak_export_keeps_status_and_location(porch, read_key, client, tmp_path):
+    from django.core.management import call_command
+
+    export = tmp_path / "feeds.csv"
+    export.write_text(
+        "created_at,entry_id,field1,field2,latitude,longitude,elevation,status\n"
+        "2026-11-20 10:00:00 UTC,1,warm,1013.2,51.5,-0.12,35,Door open\n"
+        "2026-11-20 10:01:00 UTC,2,21.5,,,,,\n"
+        "2026-11-20 10:02:00 UTC,3,21.75,,north,,,=cmd\n"
+    )
+    for _ in range(2):
+        call_command("import_thingspeak_csv", str(export), "--device", "Back porch", stdout=io.StringIO())
+
+    found = get(client, porch, read_key, "feeds.json", status="true", location="true").json()["feeds"]
+    assert [(f["field1"], f["field2"], f["status"], f["latitude"], f["longitude"]) for f in found] == [
+        (None, "1013.2", "Door open", "51.5", "-0.12"),
+        ("21.5", None, None, None, None),
+        ("21.75", None, "=cmd", None, None),
+    ]
+    assert EntryNote.objects.count() == 2
+    csv_text = get(client, porch, read_key, "feeds.csv", status="true").content.decode()
+    assert csv_text.splitlines()[-1].endswith(",'=cmd")
