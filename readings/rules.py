@@ -38,11 +38,12 @@ class NewReading:
 
 @dataclass(frozen=True)
 class EntryExtras:
-    """What makes readings one ThingSpeak entry: its status text and location, any of them empty.
+    """A ThingSpeak entry's status text and location, any of them empty; stored as an EntryNote.
 
-    Readings written with extras share one moment. A moment the device already holds readings at
-    is refused (ThingSpeak refuses an update at a created_at its channel holds), unless the
-    update is the very same one sent again.
+    record_readings takes one as `extras` (one update: its readings share one moment, and a
+    moment the device already holds other readings at is refused, as ThingSpeak refuses an
+    update at a created_at its channel holds), or several as `notes` by moment (bulk updates,
+    imports).
     """
 
     status: str = ""
