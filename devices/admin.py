@@ -65,7 +65,7 @@ class DeviceForm(forms.ModelForm):
 
     class Meta:
         model = Device
-        fields = ["name", "mac", "location", "placement", "is_active"]
+        fields = ["name", "mac", "location", "placement", "is_active", "is_public"]
 
     def clean_chosen_key(self) -> str:
         key = self.cleaned_data["chosen_key"]
@@ -115,11 +115,12 @@ class DeviceAdmin(admin.ModelAdmin):
         "location",
         "mac",
         "is_active",
+        "is_public",
         "last_seen",
         "latest_reading",
         "export_csv",
     ]
-    list_filter = ["placement", "is_active"]
+    list_filter = ["placement", "is_active", "is_public"]
     search_fields = ["name", "mac", "location"]
     readonly_fields = ["created_at", "last_seen"]
     actions = ["replace_key", "issue_key", "issue_read_key", "download_config", "deactivate"]

@@ -57,6 +57,12 @@ class Device(models.Model):
     location = models.CharField(max_length=100, blank=True, help_text="For example “Back porch”.")
     placement = models.CharField(max_length=10, choices=PLACEMENTS, default=OUTSIDE)
     is_active = models.BooleanField("active", default=True)
+    is_public = models.BooleanField(
+        "public",
+        default=False,
+        help_text="Anyone may read its ThingSpeak feeds without a key, as a public ThingSpeak channel; "
+        "writing still needs its write key.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
     last_seen = models.DateTimeField(null=True, blank=True, editable=False)
 

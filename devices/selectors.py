@@ -91,13 +91,29 @@ def readable_devices(request: HttpRequest) -> QuerySet[Device]:
     return Device.objects.all() if reader is None else Device.objects.filter(pk=reader.pk)
 
 
-def readable_device(request: HttpRequest, device_id: int) -> Device:
-    """The one device the request asks for; NotFound (404) when it may not read that one."""
-    reader = _key_reader(request)
+def readable_device(request: HttpRequest, device_id: int, *, public: bool = False) -> Device:
+    """The one device the request asks for; NotFound (404) when it may not read that one.
+
+    `public=True` (ThingSpeak's reads) also lets anyone read a device marked public, with no
+    key or any key, as ThingSpeak does for a public channel; writing still needs its write key.
+    """
+    try:
+        reader = _key_reader(request)
+    except Forbidden:
+        device = _public_device(device_id) if public else None
+        if device is None:
+            raise
+        return device
     if reader is None:
         device = Device.objects.filter(pk=device_id).first()
     else:
         device = reader if reader.pk == device_id else None
+    if device is None and public:
+        device = _public_device(device_id)
     if device is None:
         raise NotFound(f"no device {device_id} that you may read")
     return device
+
+
+def _public_device(device_id: int) -> Device | None:
+    return Device.objects.filter(pk=device_id, is_public=True).first()

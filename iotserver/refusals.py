@@ -61,6 +61,12 @@ class WrongMethod(Refused):
         return {"Allow": ", ".join(self.allowed)}
 
 
+class Conflict(Refused):
+    """The request clashes with what is stored already (an entry at that moment): 409."""
+
+    status = 409
+
+
 class TooMany(Refused):
     """Over a rate limit: 429, with the seconds until the window ends as Retry-After."""
 

@@ -126,7 +126,7 @@ SECURE_REDIRECT_EXEMPT = [
     r"^update(/|\.json/?$|$)",  # the station URL /update/API_key=..., and ThingSpeak's /update(.json)
     r"^API_key=",  # the station URL without /update
     r"^api/readings/$",  # the JSON form: the firmware's batches
-    r"^channels/[0-9]+/bulk_update\.json$",  # ThingSpeak's bulk write
+    r"^channels/[0-9]+/bulk_update\.(json|csv)$",  # ThingSpeak's bulk writes
 ]
 # HSTS: browsers that once saw the site over HTTPS refuse plain HTTP to it for this long (boards
 # ignore it). 0 by default; deploy/env.example sets a year, which cannot be taken back quickly.

@@ -1,12 +1,14 @@
 """Imports of history kept elsewhere (a ThingSpeak channel export, the Flask server's SQLite file).
 
-Every reading goes through record_readings. Each carries its original time, so it is stored as
-board-stamped: a second run of the same import finds it stored and stores nothing again.
+Every reading goes through record_readings (a ThingSpeak entry's status and location with it).
+Each carries its original time, so it is stored as board-stamped: a second run of the same
+import finds it stored and stores nothing again.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -21,7 +23,7 @@ from devices.models import FIELD_NUMBERS, Device
 from iotserver.refusals import Refused
 from iotserver.times import parse_moment
 from readings.models import Reading
-from readings.rules import MAX_BATCH, NewReading, check_reading, parse_value, value_from
+from readings.rules import MAX_BATCH, EntryExtras, NewReading, check_reading, parse_value, value_from
 from readings.services import record_readings
 
 # The Flask server's early rows hold the household's local time without a zone.
@@ -61,6 +63,7 @@ class Incoming:
     device: Device
     reading: NewReading
     where: str  # the source row, as a person finds it again: "line 5 (entry 4)", "Id 12"
+    note: EntryExtras | None = None  # a ThingSpeak entry's status and location, on each of its readings
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ def store(incoming: Iterable[Incoming | Skipped]) -> ImportReport:
     report = ImportReport()
     fields: dict[int, dict] = {}
     batches: dict[int, list[NewReading]] = {}
+    notes: dict[int, dict[datetime, EntryExtras]] = {}
     devices: dict[int, Device] = {}
     received_at = now()
     for item in incoming:
@@ -97,12 +101,14 @@ def store(incoming: Iterable[Incoming | Skipped]) -> ImportReport:
             continue
         batch = batches.setdefault(device.pk, [])
         batch.append(item.reading)
+        if item.note is not None and item.note.noted and item.reading.recorded_at is not None:
+            notes.setdefault(device.pk, {})[item.reading.recorded_at] = item.note
         if len(batch) == MAX_BATCH:
-            _flush(device, batch, report)
+            _flush(device, batch, notes.pop(device.pk, {}), report)
             batch.clear()
     for pk, batch in batches.items():
         if batch:
-            _flush(devices[pk], batch, report)
+            _flush(devices[pk], batch, notes.pop(pk, {}), report)
     return report
 
 
@@ -113,10 +119,10 @@ def _kind(reason: str) -> str:
     return reason
 
 
-def _flush(device: Device, batch: list[NewReading], report: ImportReport) -> None:
+def _flush(device: Device, batch: list[NewReading], notes: dict, report: ImportReport) -> None:
     # New rows get ids above every existing one; ids at or below it were stored before.
     highest = Reading.objects.aggregate(highest=Max("id"))["highest"] or 0
-    ids = record_readings(device=device, readings=batch, earliest=IMPORT_EARLIEST)
+    ids = record_readings(device=device, readings=batch, earliest=IMPORT_EARLIEST, notes=notes)
     new = [i for i in ids if i > highest]
     report.stored += len(set(new))
     report.already += len(ids) - len(new)
@@ -147,6 +153,7 @@ def thingspeak_csv(path: Path, *, device: Device, naive_zone: tzinfo = UTC) -> I
             if not any(texts.values()):
                 yield Skipped("no value in field1..field8", where)
                 continue
+            note = _thingspeak_note(row)
             for number, text in texts.items():
                 if not text:
                     continue
@@ -155,7 +162,25 @@ def thingspeak_csv(path: Path, *, device: Device, naive_zone: tzinfo = UTC) -> I
                 except Refused:
                     yield Skipped(f"field{number} is not a number", where)
                     continue
-                yield Incoming(device, NewReading(field=number, value=value, recorded_at=moment), where)
+                yield Incoming(device, NewReading(field=number, value=value, recorded_at=moment), where, note)
+
+
+def _thingspeak_note(row: dict) -> EntryExtras:
+    """An export row's status and location; a location that is not a number is left out."""
+
+    def number(name: str) -> float | None:
+        try:
+            value = float((row.get(name) or "").strip())
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    return EntryExtras(
+        status=(row.get("status") or "")[:255],
+        latitude=number("latitude"),
+        longitude=number("longitude"),
+        elevation=number("elevation"),
+    )
 
 
 def flask_db(

@@ -37,6 +37,29 @@ class NewReading:
     recorded_at: datetime | None = None  # None: the server stamps it on arrival
 
 
+@dataclass(frozen=True)
+class EntryExtras:
+    """A ThingSpeak entry's status text and location, any of them empty; stored as an EntryNote.
+
+    record_readings takes one as `extras` (one update: its readings share one moment, and a
+    moment the device already holds other readings at is refused, as ThingSpeak refuses an
+    update at a created_at its channel holds), or several as `notes` by moment (bulk updates,
+    imports).
+    """
+
+    status: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    elevation: float | None = None
+
+    @property
+    def noted(self) -> bool:
+        """True when there is anything to store beside the readings."""
+        return bool(self.status) or any(
+            value is not None for value in (self.latitude, self.longitude, self.elevation)
+        )
+
+
 def parse_field(text: str) -> int:
     if not _FIELD.fullmatch(text) or int(text) not in FIELD_NUMBERS:
         raise Refused(f"field must be a whole number from 1 to 8, not {text[:20]!r}")

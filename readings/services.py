@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -10,21 +10,31 @@ from django.db.models import Q
 from django.utils.timezone import now
 
 from devices.models import Device
-from iotserver.refusals import Refused
-from readings.models import Reading
+from iotserver.refusals import Conflict, Refused
+from readings.models import EntryNote, Reading
 from readings.rollups import rollups_add
-from readings.rules import MAX_BATCH, NewReading, check_reading
+from readings.rules import MAX_BATCH, EntryExtras, NewReading, check_reading
 from readings.write_lock import readings_write_lock
 
 
 def record_readings(
-    *, device: Device, readings: Sequence[NewReading], earliest: datetime | None = None
+    *,
+    device: Device,
+    readings: Sequence[NewReading],
+    earliest: datetime | None = None,
+    extras: EntryExtras | None = None,
+    notes: Mapping[datetime, EntryExtras] | None = None,
 ) -> list[int]:
     """Store the readings whole or not at all; answer their ids in the order given.
 
     `earliest` (imports only) replaces READINGS_EARLIEST as the earliest time accepted, and marks
     the readings as history: the device's `last_seen` then moves only to the newest reading's own
     time (an import must not make a quiet station look alive), never to the moment of the import.
+    `extras` (ThingSpeak's updates) makes the readings one entry at one moment: its status and
+    location are stored beside them (an EntryNote, only when there are any), and a board-stamped
+    moment the device already holds other readings at is refused with Conflict (409).
+    `notes` (ThingSpeak's bulk updates) are the status and location of the entries at those
+    board-stamped moments, stored with the entries' readings when these are newly stored.
 
     A board-stamped reading already stored (a retry after a lost answer) is not stored
     again: its existing id is answered. Raises Refused, storing nothing, if any reading
@@ -45,17 +55,30 @@ def record_readings(
                 raise
             # In a batch, say which reading: a board or a person can then drop just that one.
             raise Refused(f"readings.{index}: {refusal.reason}") from None
+    if extras is not None and len({reading.recorded_at for reading in readings}) > 1:
+        raise Refused("the readings of one entry share one moment")
     history = earliest is not None
     try:
-        return _store(device, readings, received_at, history)
+        return _store(device, readings, received_at, history, extras, notes or {})
     except IntegrityError:
         # Only on PostgreSQL, when the same batch arrives twice at the same moment: the other
         # copy has committed by now, so a second pass finds its rows and stores nothing new.
-        return _store(device, readings, received_at, history)
+        return _store(device, readings, received_at, history, extras, notes or {})
 
 
-def _store(device: Device, readings: Sequence[NewReading], received_at: datetime, history: bool) -> list[int]:
+def _store(
+    device: Device,
+    readings: Sequence[NewReading],
+    received_at: datetime,
+    history: bool,
+    extras: EntryExtras | None,
+    notes: Mapping[datetime, EntryExtras],
+) -> list[int]:
     with readings_write_lock(), transaction.atomic():
+        if extras is not None and readings[0].recorded_at is not None:
+            resent = _entry_resent(device, readings)
+            if resent is not None:
+                return resent
         # Each reading's slot holds the id it already has, or the row about to be inserted.
         already = _stamped_already(device, readings)
         slots: list[int | Reading] = []
@@ -77,6 +100,10 @@ def _store(device: Device, readings: Sequence[NewReading], received_at: datetime
             fresh.append(row)
             slots.append(row)
         Reading.objects.bulk_create(fresh)
+        if extras is not None and fresh:
+            notes = {fresh[0].recorded_at: extras}
+        if notes:
+            _store_notes(device, fresh, notes)
         # The history charts read rollups, never the raw rows: they change in the same transaction.
         rollups_add(device_id=device.pk, readings=fresh)
         if not history:
@@ -87,6 +114,46 @@ def _store(device: Device, readings: Sequence[NewReading], received_at: datetime
                 last_seen=newest
             )
     return [slot if isinstance(slot, int) else slot.pk for slot in slots]
+
+
+def _store_notes(device: Device, fresh: Sequence[Reading], notes: Mapping[datetime, EntryExtras]) -> None:
+    """An EntryNote for each moment with a status or location among the readings just stored."""
+    firsts: dict[datetime, int] = {}
+    for row in fresh:
+        firsts[row.recorded_at] = min(firsts.get(row.recorded_at, row.pk), row.pk)
+    EntryNote.objects.bulk_create(
+        EntryNote(
+            device=device,
+            recorded_at=moment,
+            first_reading_id=firsts[moment],
+            status=note.status,
+            latitude=note.latitude,
+            longitude=note.longitude,
+            elevation=note.elevation,
+        )
+        for moment, note in notes.items()
+        if note.noted and moment in firsts
+    )
+
+
+def _entry_resent(device: Device, readings: Sequence[NewReading]) -> list[int] | None:
+    """The ids of this entry when the very same one is stored already; None when its moment is free.
+
+    Raises Conflict when other readings hold the moment: one moment is one entry.
+    """
+    moment = readings[0].recorded_at
+    assert moment is not None, "only a board-stamped entry can have been sent before"
+    stored = {
+        field: (value, id_)
+        for field, value, id_ in Reading.objects.filter(device=device, recorded_at=moment).values_list(
+            "field", "value", "id"
+        )
+    }
+    if not stored:
+        return None
+    if {field: value for field, (value, _) in stored.items()} != {r.field: r.value for r in readings}:
+        raise Conflict("the channel already holds an entry at that created_at")
+    return [stored[reading.field][1] for reading in readings]
 
 
 def _stamped_already(device: Device, readings: Sequence[NewReading]) -> dict:

@@ -182,6 +182,7 @@ BOARD_PATHS = [
     "/update.json",
     "/api/readings/",
     "/channels/12/bulk_update.json",
+    "/channels/12/bulk_update.csv",
 ]
 BROWSER_PATHS = [
     "/",
@@ -269,7 +270,15 @@ def test_behind_tls_every_board_write_over_plain_http_is_stored_not_redirected(b
         ),
         over(live, "POST", "/api/readings/", "http", batch, {**json_type, "Authorization": f"Api-Key {key}"}),
         over(live, "POST", f"/channels/{channel}/bulk_update.json", "http", bulk, json_type),
+        over(
+            live,
+            "POST",
+            f"/channels/{channel}/bulk_update.csv",
+            "http",
+            f"write_api_key={key}&time_format=relative&updates=0,18.5".encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
     ]
 
-    assert [status for status, _, _ in answers] == [200, 200, 200, 200, 201, 202], answers
-    assert live.query("SELECT COUNT(*) FROM readings_reading")[0][0] == before + 6
+    assert [status for status, _, _ in answers] == [200, 200, 200, 200, 201, 202, 202], answers
+    assert live.query("SELECT COUNT(*) FROM readings_reading")[0][0] == before + 7

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0002_apikey_scope'),
+        ('devices', '0003_device_is_public'),
     ]
 
     operations = [
