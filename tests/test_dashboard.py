@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -182,7 +184,7 @@ def test_several_devices_on_a_side_are_each_shown_and_compared_on_their_mean(cli
 
     html = page(client)
 
-    assert {"Living room", "Bedroom", "Cellar"} <= set(re.findall(r"<h3>([^<]+)", html))
+    assert {"Living room", "Bedroom", "Cellar"} <= set(re.findall(r"<h3>(?:<i[^>]*></i>)?([^<]+)", html))
     assert re.search(r'data-mean="inside" data-c="23\.000">23\.0°C', html)
     assert advice(html) == "Outside is 3.0° cooler than inside: open the windows"
 
@@ -296,5 +298,26 @@ def test_everything_the_page_loads_comes_from_this_server(client, member, outsid
     html = page(client)
 
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert re.findall(r'<script src="([^"]+)"', html) == ["/static/dashboard/dashboard.js"]
-    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == ["/static/dashboard/dashboard.css"]
+    assert re.findall(r'<script src="([^"]+)"', html) == [
+        "/static/dashboard/vendor/uPlot.iife.min.js",
+        "/static/dashboard/dashboard.js",
+    ]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == [
+        "/static/dashboard/dashboard.css",
+        "/static/dashboard/vendor/uPlot.min.css",
+    ]
+
+
+def test_the_chart_library_served_is_the_pinned_one_with_its_licence():
+    folder = Path(__file__).resolve().parent.parent / "dashboard"
+    pinned = json.loads((folder / "frontend" / "package.json").read_text())["dependencies"]["uplot"]
+    locked = json.loads((folder / "frontend" / "package-lock.json").read_text())["packages"]
+    vendor = folder / "static" / "dashboard" / "vendor"
+
+    assert locked["node_modules/uplot"]["version"] == pinned
+    assert (
+        (vendor / "uPlot.iife.min.js")
+        .read_text()
+        .startswith(f"/*! https://github.com/leeoniya/uPlot (v{pinned}) */")
+    )
+    assert "MIT License" in (vendor / "uPlot.LICENSE").read_text()
