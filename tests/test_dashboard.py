@@ -129,6 +129,10 @@ def test_a_device_without_readings_is_waiting_for_its_first(client, member, outs
     html = page(client)
 
     assert "Waiting for the first reading" in html
+    card = re.search(r'<article class="card station".*?</article>', html, re.S).group(0)
+    # Nothing dangling: no dash for a value, and no "Today: – to –" line shown.
+    assert "–" not in text_of(card)
+    assert re.search(r'<p class="today" hidden>', card)
     assert "No inside station yet" in html
     assert advice(html) == "Not enough data: no fresh reading from inside or outside"
 

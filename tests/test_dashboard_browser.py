@@ -90,6 +90,7 @@ def test_a_phone_sees_both_temperatures_the_advice_and_a_new_reading_live(browse
     assert value_of(page, "outside") == "65.3°F"
     assert value_of(page, "inside") == "75.2°F"
     assert page.inner_text("#advice") == "Outside is 9.9° cooler than inside: open the windows"
+    assert "outside is 0.9° cooler or warmer than inside" in page.inner_text(".foot")  # 0.5 °C
     page.reload()
     assert value_of(page, "outside") == "65.3°F"  # remembered by this browser
     page.click("button[data-unit=C]")
