@@ -9,6 +9,9 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("api/history/", api.HistoryApi.as_view(), name="api-history"),
     path("api/latest/", api.LatestApi.as_view(), name="api-latest"),
+    # At the root, so that the service worker's scope is the whole dashboard.
+    path("sw.js", views.service_worker, name="service-worker"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.timezone import now
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from dashboard.access import may_read_dashboard
 from dashboard.selectors import household_overview
@@ -39,9 +43,61 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "latest": reverse("api-latest"),
             "history": reverse("api-history"),
             "timeZone": settings.TIME_ZONE,
+            "serviceWorker": reverse("service-worker"),
         },
     }
     return render(request, "dashboard/index.html", context)
+
+
+# What the page needs to draw itself without a network: kept by the service worker.
+SHELL_FILES = (
+    "dashboard/dashboard.css",
+    "dashboard/dashboard.js",
+    "dashboard/vendor/uPlot.min.css",
+    "dashboard/vendor/uPlot.iife.min.js",
+    "dashboard/icons/icon.svg",
+    "dashboard/icons/icon-192.png",
+)
+
+
+# Both are public: a browser fetches the manifest without cookies, and neither holds a value.
+@cache_control(no_cache=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    shell = [static(name) for name in SHELL_FILES]
+    # Static names carry their content's hash in production: a new deploy is a new worker.
+    version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
+    context = {"shell": json.dumps(shell), "version": version}
+    return render(request, "dashboard/sw.js", context, content_type="text/javascript")
+
+
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: what a phone needs to put the dashboard on its home screen."""
+    icons = [
+        {"src": static("dashboard/icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        {"src": static("dashboard/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("dashboard/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        # The same drawing: full bleed, with every mark inside the safe circle a mask keeps.
+        {
+            "src": static("dashboard/icons/icon-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    body = {
+        "name": "Home weather",
+        "short_name": "Weather",
+        "description": "Inside and outside temperatures, and whether to open the windows",
+        "id": "/",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f4f5f7",
+        "theme_color": "#1f77b4",
+        "icons": icons,
+    }
+    return JsonResponse(body, content_type="application/manifest+json")
 
 
 class RememberingLoginForm(AuthenticationForm):

@@ -109,12 +109,15 @@ def new_page(browser, width: int, height: int, color_scheme: str = "light", touc
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     # Everything this browser receives from its very first request: headers and (compressed) bodies.
     page.transferred = []
-    page.on(
-        "requestfinished",
-        lambda r: page.transferred.append(
-            (r.url, r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"])
-        ),
-    )
+
+    def count(request) -> None:
+        try:
+            sizes = request.sizes()
+        except Exception:  # the context closed while a late poll finished: nothing to count
+            return
+        page.transferred.append((request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"]))
+
+    page.on("requestfinished", count)
     return context, page
 
 

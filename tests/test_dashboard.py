@@ -325,3 +325,18 @@ def test_the_chart_library_served_is_the_pinned_one_with_its_licence():
         .startswith(f"/*! https://github.com/leeoniya/uPlot (v{pinned}) */")
     )
     assert "MIT License" in (vendor / "uPlot.LICENSE").read_text()
+
+
+def test_the_manifest_and_service_worker_are_public_and_name_only_this_servers_files(client):
+    manifest = client.get("/manifest.webmanifest")
+    worker = client.get("/sw.js")
+
+    assert manifest.status_code == 200 and manifest["Content-Type"] == "application/manifest+json"
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
+    assert "no-cache" in worker["Cache-Control"]  # a new deploy's worker is picked up at once
+    body = manifest.json()
+    assert body["start_url"] == "/" and body["display"] == "standalone"
+    assert all(icon["src"].startswith("/static/dashboard/icons/") for icon in body["icons"])
+    shell = json.loads(re.search(r"var SHELL = (\[.*?\]);", worker.content.decode()).group(1))
+    assert "/static/dashboard/vendor/uPlot.iife.min.js" in shell
+    assert all(url.startswith("/static/") for url in shell)

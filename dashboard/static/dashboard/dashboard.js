@@ -100,18 +100,30 @@
     if (unknown) location.reload();
   }
 
-  function poll() {
+  // The service worker answers with the last copy it kept when the server cannot be reached, and
+  // marks it; the page then says it is offline, and since when its values are.
+  function showOffline(copy) {
+    var note = document.getElementById("offline-note");
+    if (!note) return;
+    note.hidden = copy === null;
+    var when = copy && Date.parse(copy);
+    note.querySelector(".saved-at").textContent = when ? ", at " + clock(new Date(when).toISOString()) : "";
+  }
+  function copyOf(response) { return response.headers.get("X-Offline-Copy"); }
+
+  function poll(once) {
     var headers = { Accept: "application/json" };
     if (etag) headers["If-None-Match"] = etag;
     fetch(config.latest, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
+        showOffline(copyOf(r));
         if (r.status === 304 || !r.ok) return null;
-        etag = r.headers.get("ETag");
+        if (copyOf(r) === null) etag = r.headers.get("ETag");
         return r.json();
       })
       .then(function (body) { if (body) applyLatest(body); })
-      .catch(function () { /* offline for a moment: the next poll tries again */ })
-      .then(function () { setTimeout(poll, POLL_MS); });
+      .catch(function () { showOffline(""); /* the next poll tries again */ })
+      .then(function () { if (!once) setTimeout(poll, POLL_MS); });
   }
 
   // ---- live points: a reading that arrives joins (or starts) the last bucket of its series ----
@@ -480,7 +492,7 @@
     var query = view ? "?start=" + view[0] + "&end=" + view[1] : "?range=" + range;
     var mine = ++loading;
     fetch(config.history + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { if (copyOf(r) !== null) showOffline(copyOf(r)); return r.ok ? r.json() : null; })
       .then(function (body) { if (body && mine === loading) { history = body; drawCharts(); } })
       .catch(function () { /* offline: the chart keeps what it shows */ });
   }
@@ -510,5 +522,9 @@
   paintTimes();
   setInterval(paintTimes, 30000);
   loadHistory();
-  setTimeout(poll, POLL_MS);
+  // At once when the page may be a kept copy (it says so if offline); then every POLL_MS.
+  poll();
+  if ("serviceWorker" in navigator && config.serviceWorker) {
+    navigator.serviceWorker.register(config.serviceWorker).catch(function () { /* the page works without */ });
+  }
 })();
