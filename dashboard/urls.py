@@ -7,6 +7,7 @@ from dashboard import api, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("records/", views.records, name="records"),
     path("api/history/", api.HistoryApi.as_view(), name="api-history"),
     path("api/latest/", api.LatestApi.as_view(), name="api-latest"),
     # At the root, so that the service worker's scope is the whole dashboard.

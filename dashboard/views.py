@@ -18,6 +18,7 @@ from django.utils.timezone import now
 from django.views.decorators.cache import cache_control, never_cache
 
 from dashboard.access import may_read_dashboard
+from dashboard.records import household_records
 from dashboard.selectors import household_overview
 from dashboard.serializers import RANGES
 from readings.advice import one_decimal
@@ -47,6 +48,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "dashboard/index.html", context)
+
+
+@never_cache
+def records(request: HttpRequest) -> HttpResponse:
+    """Each side's highs and lows by period, warmest night, coldest day, and month and year tables."""
+    if not may_read_dashboard(request.user):
+        return redirect_to_login(request.get_full_path())
+    sides = household_records(at=now())
+    for side in sides:
+        side.tables = [
+            {"key": "months", "title": "Month by month", "column": "Month", "rows": side.months},
+            {"key": "years", "title": "Year by year", "column": "Year", "rows": side.years},
+        ]
+    context = {
+        "sides": sides,
+        "warm": settings.RECORDS_WARM_DAY,
+        "frost": settings.RECORDS_FROST_NIGHT,
+        "time_zone": settings.TIME_ZONE,
+        "back": reverse("dashboard"),
+    }
+    return render(request, "dashboard/records.html", context)
 
 
 # What the page needs to draw itself without a network: kept by the service worker.

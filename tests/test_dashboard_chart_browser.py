@@ -354,3 +354,20 @@ def test_pinching_the_chart_on_a_phone_zooms_into_the_stretch_between_the_finger
     assert plot_state(page)["bucket"] < 300
     screenshot(page, "chart-pinched-390x844-dark.png")
     context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "scheme"), VIEWS)
+def test_the_records_page_reads_on_a_phone_and_a_desktop(browser, household, width, height, scheme):
+    server, readings = household
+    context, page = logged_in(browser, server, width, height, scheme, touch=width < 500)
+    page.click("a.records-link")
+    page.wait_for_url(server.url + "/records/")
+
+    highest = max(
+        v for name, rows in readings.items() if name in ("Back porch", "Front garden") for _, v in rows
+    )
+    cell = page.inner_text("[data-placement=outside] tr[data-period='All time'] .record-high .t")
+    assert cell == f"{highest:.1f}°C" or abs(float(cell[:-2]) - highest) <= 0.05
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # tables scroll inside their card
+    screenshot(page, f"records-{width}x{height}-{scheme}.png")
+    context.close()
