@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.utils.timezone import now
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from dashboard.access import DashboardReader
 from dashboard.selectors import household_overview
 from dashboard.serializers import History, HistoryQuery, Latest
+from dashboard.shares import share_link_use
 from readings.selectors import fields_with_latest, history_series
 
 RANGE_SPANS = {
@@ -115,3 +117,29 @@ class LatestApi(APIView):
         if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
             return Response(status=304, headers=headers)
         return Response(body, headers=headers)
+
+
+class ShareLinkReader(BasePermission):
+    """Reads through a share link: the URL's token must name an active link (its use is recorded)."""
+
+    message = "this link is unknown or was revoked"
+
+    def has_permission(self, request, view) -> bool:
+        return share_link_use(token=view.kwargs.get("token", "")) is not None
+
+
+# A share link's view of the same answers; not part of the documented API, so not in the schema.
+@extend_schema(exclude=True)
+class SharedHistoryApi(HistoryApi):
+    permission_classes = [ShareLinkReader]
+
+    def get(self, request: Request, token: str) -> Response:
+        return super().get(request)
+
+
+@extend_schema(exclude=True)
+class SharedLatestApi(LatestApi):
+    permission_classes = [ShareLinkReader]
+
+    def get(self, request: Request, token: str) -> Response:
+        return super().get(request)

@@ -8,26 +8,26 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.timezone import now
 from django.views.decorators.cache import cache_control, never_cache
 
 from dashboard.access import may_read_dashboard
+from dashboard.models import ShareLink
 from dashboard.records import household_records
 from dashboard.selectors import household_overview
 from dashboard.serializers import RANGES
+from dashboard.shares import share_link_create, share_link_revoke, share_link_use
 from readings.advice import one_decimal
 
 
-@never_cache
-def dashboard(request: HttpRequest) -> HttpResponse:
-    if not may_read_dashboard(request.user):
-        return redirect_to_login(request.get_full_path())
+def _dashboard_page(request: HttpRequest, *, latest: str, history: str, shared: bool) -> HttpResponse:
     overview = household_overview(at=now())
     before, _, after = overview.advice.text.partition("{delta}")
     context = {
@@ -39,15 +39,70 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stale_minutes": settings.STALE_AFTER_MINUTES,
         "ranges": RANGES,
         "time_zone": settings.TIME_ZONE,
+        "shared": shared,
         # Clock times on the page are the household's, wherever the phone happens to be.
         "page_config": {
-            "latest": reverse("api-latest"),
-            "history": reverse("api-history"),
+            "latest": latest,
+            "history": history,
             "timeZone": settings.TIME_ZONE,
-            "serviceWorker": reverse("service-worker"),
+            "serviceWorker": None if shared else reverse("service-worker"),
         },
     }
     return render(request, "dashboard/index.html", context)
+
+
+@never_cache
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not may_read_dashboard(request.user):
+        return redirect_to_login(request.get_full_path())
+    return _dashboard_page(
+        request, latest=reverse("api-latest"), history=reverse("api-history"), shared=False
+    )
+
+
+@never_cache
+def shared_dashboard(request: HttpRequest, token: str) -> HttpResponse:
+    """The dashboard through a share link: no login, and its API calls carry the same token."""
+    if share_link_use(token=token) is None:
+        raise Http404("no such link, or it was revoked")
+    response = _dashboard_page(
+        request,
+        latest=reverse("shared-latest", args=[token]),
+        history=reverse("shared-history", args=[token]),
+        shared=True,
+    )
+    # The token is in the address: keep it out of Referer headers and out of search engines.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+class ShareForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Who is it for?", initial="Shared view")
+
+
+@never_cache
+@login_required
+def share_links(request: HttpRequest) -> HttpResponse:
+    """A member's list of share links: create one (its address shown once), see its last use, revoke it."""
+    form = ShareForm(request.POST if request.method == "POST" and "name" in request.POST else None)
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            link = ShareLink.objects.filter(pk=request.POST.get("revoke")).first()
+            if link is not None:
+                share_link_revoke(link=link)
+            return redirect("share-links")
+        if form.is_valid():
+            made = share_link_create(name=form.cleaned_data["name"], user=request.user)
+            # Shown once, by the page the redirect lands on: a reload then makes no second link.
+            request.session["issued_share"] = {
+                "name": made.link.name,
+                "url": request.build_absolute_uri(reverse("shared", args=[made.token])),
+            }
+            return redirect("share-links")
+    issued = request.session.pop("issued_share", None)
+    context = {"links": ShareLink.objects.all(), "form": form, "issued": issued}
+    return render(request, "dashboard/share_links.html", context)
 
 
 @never_cache

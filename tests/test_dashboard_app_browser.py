@@ -18,6 +18,7 @@ from tests.browser import (
     household_server,
     logged_in,
     needs_chromium,
+    new_page,
     register,
     screenshot,
     wait_for_chart,
@@ -131,4 +132,31 @@ def test_opened_offline_the_page_shows_the_last_values_their_time_and_says_offli
         f"document.querySelector('[data-placement=outside] .value').textContent === '{news}°C'", timeout=15000
     )
     assert page.is_hidden("#offline-note")
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "scheme"), [(390, 844, "light"), (1280, 800, "dark")])
+def test_a_share_link_shows_the_dashboard_logged_out_until_revoked(browser, server, width, height, scheme):
+    context, page = logged_in(browser, server, width, height, scheme, touch=width < 500)
+    page.goto(server.url + "/shares/")
+    page.fill("input[name=name]", f"Neighbour {width}")
+    page.click("button:has-text('Create a link')")
+    url = page.input_value(".share-url")
+    screenshot(page, f"shares-{width}x{height}-{scheme}.png")
+
+    stranger, view = new_page(browser, width, height, scheme, touch=width < 500)
+    view.goto(url)
+    wait_for_chart(view)
+    assert view.url == url  # no detour through the login
+    assert view.inner_text("[data-placement=outside] .value").endswith("°C")
+    assert view.is_visible("text=Shared view") and not view.is_visible("text=Log out")
+    assert view.evaluate("window.dashboardCharts[0].list.length") == 2
+    screenshot(view, f"shared-{width}x{height}-{scheme}.png")
+
+    page.reload()
+    assert page.inner_text(f"tr:has-text('Neighbour {width}') .last-used") != "never"
+    page.click(f"tr:has-text('Neighbour {width}') button:has-text('Revoke')")
+    page.wait_for_selector(f"tr.revoked:has-text('Neighbour {width}')")
+    assert view.goto(url).status == 404
+    stranger.close()
     context.close()
