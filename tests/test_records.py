@@ -12,14 +12,21 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils.timezone import now
 
-from dashboard.records import household_records
-from devices.models import INSIDE, OUTSIDE
+from dashboard.records import PAST_DAYS_FOR, forget_past_days, household_records
+from devices.models import INSIDE, OUTSIDE, Device
 from devices.services import device_register
 from readings.rules import NewReading
 from readings.services import record_readings
 
 pytestmark = pytest.mark.django_db
 ZONE = "America/Los_Angeles"
+
+
+@pytest.fixture(autouse=True)
+def fresh_records():
+    forget_past_days()  # the per-process copy of past days belongs to another test's database
+    yield
+    forget_past_days()
 
 
 @pytest.fixture
@@ -151,3 +158,20 @@ def test_a_household_on_utc_gets_its_records_too(client, settings):
 
     assert shown(html, OUTSIDE, "All time", "high")[0] == 17.25
     assert "No inside readings yet." in html
+
+
+def test_today_is_live_and_a_late_reading_into_an_earlier_day_shows_within_minutes(household):
+    first = household_records(at=now())
+    outside = household[OUTSIDE]
+    record = max(v for _, v, _ in outside) + 5
+    device = Device.objects.get(name="Back porch")
+    yesterday = now() - timedelta(days=1)
+    record_readings(device=device, readings=[NewReading(field=1, value=record - 1, recorded_at=now())])
+    record_readings(device=device, readings=[NewReading(field=1, value=record, recorded_at=yesterday)])
+
+    soon = household_records(at=now())
+    later = household_records(at=now() + PAST_DAYS_FOR + timedelta(seconds=1))
+
+    assert soon[0].periods[0].high.value == record - 1  # today: at once
+    assert soon[0].periods[3].high.value == record - 1  # yesterday's late reading: not yet
+    assert later[0].periods[3].high.value == record and first[0].periods[3].high.value < record - 1
