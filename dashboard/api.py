@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.access import DashboardReader
+from dashboard.forecast import window_forecast
 from dashboard.selectors import household_overview
 from dashboard.serializers import History, HistoryQuery, Latest
 from dashboard.shares import share_link_use
@@ -92,9 +93,11 @@ class LatestApi(APIView):
 
     def get(self, request: Request) -> Response:
         overview = household_overview(at=now())
+        forecast = window_forecast(overview=overview)
         body = Latest(
             {
                 "advice": overview.advice,
+                "forecast": {"state": forecast.state, "at": forecast.at, "text": forecast.text},
                 "means": {side.placement: _rounded(side.mean) for side in overview.sides},
                 "series": [
                     {

@@ -70,6 +70,12 @@ class AdviceOut(serializers.Serializer):
     text = serializers.CharField(help_text="'{delta}' stands for the difference's size in the reader's unit")
 
 
+class ForecastOut(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["cooler", "warmer", "none", "unknown"])
+    at = serializers.DateTimeField(allow_null=True, help_text="when outside should pass inside, roughly")
+    text = serializers.CharField(allow_blank=True)
+
+
 class LatestSeries(serializers.Serializer):
     key = serializers.CharField()
     value = serializers.FloatField(allow_null=True)
@@ -82,5 +88,6 @@ class LatestSeries(serializers.Serializer):
 
 class Latest(serializers.Serializer):
     advice = AdviceOut()
+    forecast = ForecastOut()
     means = serializers.DictField(child=serializers.FloatField(allow_null=True))
     series = LatestSeries(many=True)

@@ -19,6 +19,7 @@ from django.utils.timezone import now
 from django.views.decorators.cache import cache_control, never_cache
 
 from dashboard.access import may_read_dashboard
+from dashboard.forecast import window_forecast
 from dashboard.models import ShareLink
 from dashboard.records import household_records
 from dashboard.selectors import household_overview
@@ -32,6 +33,7 @@ def _dashboard_page(request: HttpRequest, *, latest: str, history: str, shared: 
     before, _, after = overview.advice.text.partition("{delta}")
     context = {
         "overview": overview,
+        "forecast": window_forecast(overview=overview),
         "advice_before": before,
         "advice_after": after,
         "delta_text": one_decimal(abs(overview.advice.difference or 0)) + "°",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.timezone import now
 
 from dashboard.selectors import household_overview
@@ -48,7 +49,8 @@ def text_of(html: str) -> str:
 
 
 def advice(html: str) -> str:
-    section = re.search(r'<section id="advice".*?</section>', html, re.S).group(0)
+    """The advice itself, without the forecast line under it."""
+    section = re.search(r'<section id="advice".*?<p class="advice-text">.*?</p>', html, re.S).group(0)
     return re.sub(r"\s+([:.,])", r"\1", text_of(section))
 
 
@@ -272,7 +274,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
         page(client)
 
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(small.captured_queries) <= 6  # session, user, and four reads
+    assert len(small.captured_queries) <= 7  # session, user, four reads, and the forecast's week
 
 
 def test_the_overview_needs_four_queries(outside, inside, django_assert_num_queries):
@@ -340,3 +342,15 @@ def test_the_manifest_and_service_worker_are_public_and_name_only_this_servers_f
     shell = json.loads(re.search(r"var SHELL = (\[.*?\]);", worker.content.decode()).group(1))
     assert "/static/dashboard/vendor/uPlot.iife.min.js" in shell
     assert all(url.startswith("/static/") for url in shell)
+
+
+def test_without_a_week_of_history_the_forecast_says_it_cannot_tell(client, member, outside, inside):
+    post(outside, 24.0)
+    post(inside, 22.0)
+
+    html = page(client)
+    latest = client.get("/api/latest/").json()
+
+    said = "Can't tell yet when this will change"
+    assert '<p class="forecast" data-state="unknown">' + escape(said) + "</p>" in html
+    assert latest["forecast"] == {"state": "unknown", "at": None, "text": said}

@@ -81,7 +81,7 @@ def test_a_phone_sees_both_temperatures_the_advice_and_a_new_reading_live(browse
 
     assert value_of(page, "outside") == "18.5°C"
     assert value_of(page, "inside") == "24.0°C"
-    assert page.inner_text("#advice") == "Outside is 5.5° cooler than inside: open the windows"
+    assert page.inner_text("#advice .advice-text") == "Outside is 5.5° cooler than inside: open the windows"
     print(f"first load: {first_load} bytes over {len(transferred)} responses")  # for the README's figures
     assert first_load < 150 * 1024, transferred
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
@@ -89,7 +89,7 @@ def test_a_phone_sees_both_temperatures_the_advice_and_a_new_reading_live(browse
     page.click("button[data-unit=F]")
     assert value_of(page, "outside") == "65.3°F"
     assert value_of(page, "inside") == "75.2°F"
-    assert page.inner_text("#advice") == "Outside is 9.9° cooler than inside: open the windows"
+    assert page.inner_text("#advice .advice-text") == "Outside is 9.9° cooler than inside: open the windows"
     assert "outside is 0.9° cooler or warmer than inside" in page.inner_text(".foot")  # 0.5 °C
     page.reload()
     assert value_of(page, "outside") == "65.3°F"  # remembered by this browser
@@ -106,7 +106,7 @@ def test_a_phone_sees_both_temperatures_the_advice_and_a_new_reading_live(browse
     assert time.monotonic() - started < 15
     assert page.evaluate("window.notReloaded") is True
     # 1.25, rounded as the server rounds it.
-    assert page.inner_text("#advice") == "Outside is 1.3° warmer than inside: keep the windows shut"
+    assert page.inner_text("#advice .advice-text") == "Outside is 1.3° warmer than inside: keep the windows shut"
     # Clock times are the household's, not the phone's.
     household_now = datetime.now(ZoneInfo(HOUSEHOLD_ZONE))
     clock = page.inner_text("[data-placement=outside] .clock")

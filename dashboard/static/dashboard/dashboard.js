@@ -56,6 +56,11 @@
       span.textContent = fmtDelta(body.advice.difference);
       p.appendChild(span); p.appendChild(document.createTextNode(parts[1]));
     }
+    var forecast = advice.querySelector(".forecast");
+    if (forecast && body.forecast) {
+      forecast.textContent = body.forecast.text; forecast.dataset.state = body.forecast.state;
+      forecast.hidden = !body.forecast.text;
+    }
     Object.keys(body.means).forEach(function (placement) {
       var mean = document.querySelector('[data-mean="' + placement + '"]');
       setC(mean, body.means[placement]);
