@@ -103,8 +103,17 @@ def turn_forecast(*, difference: dict[int, float], now_s: int, hysteresis: float
     return ("cooler" if falling else "warmer"), int(mean)
 
 
+# Per process, the forecast of the current ten minutes: it speaks of "about" a ten-minute time, and
+# a week of means costs ~40 ms at ten years of readings, too much for every 10-second poll.
+_kept: dict[tuple, Forecast] = {}
+
+
+def forget_forecasts() -> None:
+    _kept.clear()
+
+
 def window_forecast(*, overview) -> Forecast:
-    """The forecast for the dashboard's overview: one history query over the last week's ten-minute means."""
+    """The forecast for the dashboard's overview, made afresh each ten minutes or when the advice changes."""
     at = overview.at
     placement = {
         (series.device_id, series.field): side.placement
@@ -115,6 +124,14 @@ def window_forecast(*, overview) -> Forecast:
     }
     if {INSIDE, OUTSIDE} - set(placement.values()):
         return Forecast("unknown", text="")
+    key = (int(at.timestamp()) // STEP, tuple(sorted(placement.items())), overview.advice.state)
+    if key not in _kept:
+        _kept.clear()
+        _kept[key] = _forecast(at, placement)
+    return _kept[key]
+
+
+def _forecast(at: datetime, placement: dict) -> Forecast:
     start = at - timedelta(days=LOOKBACK_DAYS, hours=1)
     width, found = history_series(
         series=list(placement),

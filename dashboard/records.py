@@ -192,13 +192,14 @@ def _side_days(series: list[SeriesKey], per_series: dict) -> dict[date, _Day]:
 
 
 def _summary(label: str, days: list[_Day]) -> Summary:
+    warm, frost = settings.RECORDS_WARM_DAY, settings.RECORDS_FROST_NIGHT  # not once per day: lazy settings
     return Summary(
         label=label,
         mean=sum(d.total for d in days) / sum(d.count for d in days),
         low=min(d.low for d in days),
         high=max(d.high for d in days),
-        warm_days=sum(d.high >= settings.RECORDS_WARM_DAY for d in days),
-        frost_days=sum(d.low <= settings.RECORDS_FROST_NIGHT for d in days),
+        warm_days=sum(d.high >= warm for d in days),
+        frost_days=sum(d.low <= frost for d in days),
         days=len(days),
     )
 

@@ -106,7 +106,8 @@ def test_a_phone_sees_both_temperatures_the_advice_and_a_new_reading_live(browse
     assert time.monotonic() - started < 15
     assert page.evaluate("window.notReloaded") is True
     # 1.25, rounded as the server rounds it.
-    assert page.inner_text("#advice .advice-text") == "Outside is 1.3° warmer than inside: keep the windows shut"
+    shut = "Outside is 1.3° warmer than inside: keep the windows shut"
+    assert page.inner_text("#advice .advice-text") == shut
     # Clock times are the household's, not the phone's.
     household_now = datetime.now(ZoneInfo(HOUSEHOLD_ZONE))
     clock = page.inner_text("[data-placement=outside] .clock")

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils.timezone import now
 
-from dashboard.records import PAST_DAYS_FOR, forget_past_days, household_records
+from dashboard.records import PAST_DAYS_FOR, household_records
 from devices.models import INSIDE, OUTSIDE, Device
 from devices.services import device_register
 from readings.rules import NewReading
@@ -20,13 +20,6 @@ from readings.services import record_readings
 
 pytestmark = pytest.mark.django_db
 ZONE = "America/Los_Angeles"
-
-
-@pytest.fixture(autouse=True)
-def fresh_records():
-    forget_past_days()  # the per-process copy of past days belongs to another test's database
-    yield
-    forget_past_days()
 
 
 @pytest.fixture
