@@ -95,8 +95,12 @@ def chromium_browser():
         chromium.close()
 
 
-def new_page(browser, width: int, height: int, color_scheme: str = "light", touch: bool = False):
+def new_page(
+    browser, width: int, height: int, color_scheme: str = "light", touch: bool = False, workers: str = "allow"
+):
+    # workers="block": no service worker, so that every request reaches the network and is counted.
     context = browser.new_context(
+        service_workers=workers,
         viewport={"width": width, "height": height},
         device_scale_factor=1,
         color_scheme=color_scheme,
@@ -121,8 +125,16 @@ def new_page(browser, width: int, height: int, color_scheme: str = "light", touc
     return context, page
 
 
-def logged_in(browser, server, width: int, height: int, color_scheme: str = "light", touch: bool = False):
-    context, page = new_page(browser, width, height, color_scheme, touch)
+def logged_in(
+    browser,
+    server,
+    width: int,
+    height: int,
+    color_scheme: str = "light",
+    touch: bool = False,
+    workers="allow",
+):
+    context, page = new_page(browser, width, height, color_scheme, touch, workers)
     page.goto(server.url + "/")
     assert "/accounts/login/" in page.url
     page.fill("input[name=username]", "sam")
