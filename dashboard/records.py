@@ -220,14 +220,16 @@ def household_records(*, at: datetime) -> list[SideRecords]:
 
     def extreme(value: float, day: date, key: SeriesKey) -> Extreme:
         if (key, day, value) not in moments:
-            # The day's hours, an hour either side for a DST day; then the first reading of that value.
-            start = datetime(day.year, day.month, day.day, tzinfo=zone) - timedelta(hours=1)
+            # The first reading of that value within the local day (23, 24 or 25 hours long).
+            start = datetime(day.year, day.month, day.day, tzinfo=zone)
+            following = day + timedelta(days=1)
+            end = datetime(following.year, following.month, following.day, tzinfo=zone)
             moments[(key, day, value)] = (
                 Reading.objects.filter(
                     device_id=key[0],
                     field=key[1],
                     recorded_at__gte=start,
-                    recorded_at__lt=start + timedelta(hours=26),
+                    recorded_at__lt=end,
                     value=value,
                 )
                 .order_by("recorded_at")

@@ -168,3 +168,24 @@ def test_today_is_live_and_a_late_reading_into_an_earlier_day_shows_within_minut
     assert soon[0].periods[0].high.value == record - 1  # today: at once
     assert soon[0].periods[3].high.value == record - 1  # yesterday's late reading: not yet
     assert later[0].periods[3].high.value == record and first[0].periods[3].high.value < record - 1
+
+
+def test_the_moment_of_todays_record_is_today_even_if_yesterday_ended_on_the_same_value(client, settings):
+    settings.TIME_ZONE = ZONE
+    client.force_login(User.objects.create_user("sam", password="a long household password"))
+    device = device_register(name="Back porch", mac="6c:ef:7a:3b:9d:e8", placement=OUTSIDE).api_key.device
+    midnight = local(now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    late, early = midnight - timedelta(minutes=10), midnight + timedelta(seconds=30)
+    if early > now():
+        pytest.skip("the first half-minute of a local day")
+    record_readings(
+        device=device,
+        readings=[
+            NewReading(field=1, value=5.0, recorded_at=late),
+            NewReading(field=1, value=5.0, recorded_at=early),
+        ],
+    )
+
+    html = client.get("/records/").content.decode()
+
+    assert shown(html, OUTSIDE, "Today", "low") == (5.0, f"{early:%-d %b %Y, %H:%M} · Back porch")
