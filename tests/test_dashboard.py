@@ -342,6 +342,7 @@ def test_the_manifest_and_service_worker_are_public_and_name_only_this_servers_f
     shell = json.loads(re.search(r"var SHELL = (\[.*?\]);", worker.content.decode()).group(1))
     assert "/static/dashboard/vendor/uPlot.iife.min.js" in shell
     assert all(url.startswith("/static/") for url in shell)
+    assert re.search(r'var PAGES = \["/"\];', worker.content.decode())  # no member page but the dashboard
 
 
 def test_without_a_week_of_history_the_forecast_says_it_cannot_tell(client, member, outside, inside):

@@ -6,6 +6,9 @@
 var CACHE = "home-weather-{{ version }}";
 var SHELL = {{ shell|safe }};
 var ANSWERS = ["{% url 'api-latest' %}", "{% url 'api-history' %}"];
+// Only the dashboard itself is kept: not the share-link list (it shows a new link's address) nor
+// any other member page.
+var PAGES = ["{% url 'dashboard' %}"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () {
@@ -44,7 +47,7 @@ self.addEventListener("fetch", function (event) {
   // Logging out forgets the pages and answers kept for this member.
   if (request.method === "POST" && url.pathname.indexOf("/accounts/logout/") === 0) { event.waitUntil(forget()); return; }
   if (request.method !== "GET") return;
-  var page = request.mode === "navigate";
+  var page = request.mode === "navigate" && PAGES.indexOf(url.pathname) >= 0;
   var answer = ANSWERS.indexOf(url.pathname) >= 0;
   if (page || answer) {
     // Network first, so that online readers always get fresh values; the copy is for offline.
