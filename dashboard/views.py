@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -9,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.timezone import now
 from django.views.decorators.cache import never_cache
 
@@ -53,6 +55,17 @@ class LoginView(auth_views.LoginView):
 
     form_class = RememberingLoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        """`?next=`, unless it leads back to a login page: that would loop (Django answers it with a
+        500), so a logged-in member following /accounts/login/?next=/accounts/login/ lands on `/`."""
+        url = super().get_redirect_url()
+        path = urlsplit(url).path
+        try:
+            leads_to_login = path == self.request.path or resolve(path).url_name == "login"
+        except Resolver404:
+            leads_to_login = False
+        return "" if leads_to_login else url
 
     def form_valid(self, form):
         response = super().form_valid(form)
