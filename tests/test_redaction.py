@@ -8,7 +8,7 @@ import sys
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from iotserver.redaction import RedactKeysFilter, redact
@@ -59,8 +59,9 @@ def test_every_accepted_spelling_of_a_key_parameter_is_redacted(place, name):
     junk=st.text(max_size=30),
 )
 def test_redaction_leaves_no_key_whatever_surrounds_it(place, name, key, junk):
+    assume(key not in place.format(name=name, key="") + junk)  # only the key's own place may hold it
     line = junk + place.format(name=name, key=key) + junk
-    assert key not in redact(line).replace(junk, "")
+    assert key not in redact(line)
 
 
 def test_names_that_only_end_in_key_are_left_alone():
