@@ -13,6 +13,7 @@ client then sees the connection close mid-answer (a chunked answer without its l
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import time
 
@@ -23,7 +24,7 @@ from gunicorn.workers import gthread
 REQUEST_READ_SECONDS = 15
 # A reader of a long CSV export may pause (a laptop asleep, a slow link) for longer than
 # gunicorn's 30 s worker timeout; idle readers still cannot hold a thread for good.
-RESPONSE_WRITE_SECONDS = 120
+RESPONSE_WRITE_SECONDS = float(os.environ.get("GUNICORN_WRITE_TIMEOUT", "120"))
 
 
 class DeadlineSocket:
