@@ -71,14 +71,38 @@ class RedactKeysFilter(logging.Filter):
         return True
 
 
+# Anything shaped like a key (devices.keys: 8 or more of A-Z a-z 0-9 - _ . ~) in what gunicorn
+# quotes from a request it could not parse: a header line without its colon
+# (`X-THINGSPEAKAPIKEY <key>`) carries a key with no parameter name to find it by. Such lines
+# lose their header names too; they are rare, and a key in them is not.
+_KEY_SHAPED = re.compile(r"(?<![A-Za-z0-9._~-])[A-Za-z0-9._~-]{8,}(?![A-Za-z0-9._~-])")
+_UNPARSED_REQUEST = "Invalid request from"
+
+
+class RedactUnparsedRequestsFilter(logging.Filter):
+    """gunicorn's 'Invalid request from ip=...: <what the client sent>' keeps no key-shaped word."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith(_UNPARSED_REQUEST):
+            where, _, sent = message.partition(": ")
+            record.msg, record.args = where + ": " + _KEY_SHAPED.sub(REDACTED, sent), None
+        return True
+
+
 class RedactingLogger(Logger):
     """Gunicorn's logs, redacted: every access-log atom, and every line of the error log."""
 
     def __init__(self, cfg):
         super().__init__(cfg)
-        for log in (self.error_log, self.access_log):
-            if not any(isinstance(existing, RedactKeysFilter) for existing in log.filters):
-                log.addFilter(RedactKeysFilter())
+        wanted = {
+            self.error_log: (RedactKeysFilter, RedactUnparsedRequestsFilter),
+            self.access_log: (RedactKeysFilter,),
+        }
+        for log, kinds in wanted.items():
+            for kind in kinds:
+                if not any(isinstance(existing, kind) for existing in log.filters):
+                    log.addFilter(kind())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from iotserver.redaction import RedactKeysFilter, redact
+from iotserver.redaction import RedactKeysFilter, RedactUnparsedRequestsFilter, redact
 
 pytestmark = pytest.mark.fuzz
 
@@ -83,3 +83,24 @@ def test_the_log_filter_redacts_messages_arguments_and_tracebacks():
     assert key not in record.getMessage() and key not in record.exc_text
     written = logging.Formatter().format(record)
     assert key not in written and written.count("<redacted>") >= 2
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "Invalid HTTP Header: 'Referer {key}'",
+        "Invalid HTTP Header: 'X-THINGSPEAKAPIKEY {key}'",
+        "Invalid HTTP Header: 'Authorization Api-Key {key}'",
+        "Invalid Request Line 'GET /x/{key}'",
+        "Invalid HTTP Version: 'HTTP/{key}'",
+    ],
+)
+@pytest.mark.parametrize("key", [secrets.token_urlsafe(24), "old.key~1", "abcdefgh"])
+def test_gunicorn_s_unparsed_requests_keep_no_key_shaped_word(sent, key):
+    message = "Invalid request from ip=127.0.0.1: " + sent.format(key=key)
+    record = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, message, None, None)
+
+    RedactUnparsedRequestsFilter().filter(record)
+
+    assert key not in record.getMessage()
+    assert record.getMessage().startswith("Invalid request from ip=127.0.0.1: ")
