@@ -17,6 +17,7 @@ import os
 import socket
 import time
 
+from gunicorn.http.errors import NoMoreData
 from gunicorn.workers import gthread
 
 # Boards send a whole request within a second and give up after 10 s themselves; a bulk update
@@ -36,10 +37,15 @@ class DeadlineSocket:
 
     def recv(self, size: int, *flags) -> bytes:
         left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("request not received in time")
-        self._sock.settimeout(left)
-        return self._sock.recv(size, *flags)
+        try:
+            if left <= 0:
+                raise TimeoutError
+            self._sock.settimeout(left)
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            # As a client that went away mid-request, which gunicorn closes quietly: a board that
+            # lost WiFi is routine, not an error with a traceback in the log.
+            raise NoMoreData(None) from None
 
     def __getattr__(self, name: str):
         return getattr(self._sock, name)
