@@ -4,7 +4,9 @@ when a member saves one and again, on the address actually connected to, wheneve
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -145,3 +147,39 @@ def test_with_the_setting_the_sender_posts_to_the_home_network(heat, member, ins
 
     assert len(phone.received) == 1
     assert Notification.objects.get().status == SENT
+
+
+def test_a_redirect_to_a_private_address_is_refused_too(heat, member, inside, no_private, monkeypatch):
+    """The guard is on every connection the sender makes, redirects included."""
+    inside_listener = socket.create_server(("127.0.0.1", 0))  # stands for the router's admin page
+    inside_listener.settimeout(0.2)
+    target = f"http://127.0.0.1:{inside_listener.getsockname()[1]}/admin"
+    posted = []
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+            posted.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    outside_server = ThreadingHTTPServer(("127.0.0.2", 0), Redirect)  # stands for a public host
+    threading.Thread(target=outside_server.serve_forever, daemon=True).start()
+    monkeypatch.setattr("alerts.channels.public_address", lambda address: address == "127.0.0.2")
+    try:
+        url = f"http://127.0.0.2:{outside_server.server_address[1]}/topic"
+        Channel.objects.create(user=member, name="phone", kind=WEBHOOK, url=url)
+        fire(inside)
+        with pytest.raises(TimeoutError):
+            inside_listener.accept()  # nothing ever connected to the private address
+    finally:
+        outside_server.shutdown()
+        outside_server.server_close()
+        inside_listener.close()
+
+    assert "webhook refused" in Notification.objects.get().last_error
+    assert posted == ["/topic"]  # the public hop was made; the private one was not
