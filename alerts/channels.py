@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.header import Header
 
@@ -17,6 +21,96 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 
 class DeliveryFailed(Exception):
     """The channel did not take the message; the sender tries again later."""
+
+
+class PrivateDestination(OSError):
+    """A webhook's name resolves only to addresses on this machine or its networks."""
+
+
+PRIVATE_REFUSAL = (
+    "{host} is a loopback, link-local or private address; webhooks go to the internet "
+    "unless WEBHOOK_ALLOW_PRIVATE_IPS is set"
+)
+
+
+def public_address(address: str) -> bool:
+    """Whether an IP address is on the internet: not loopback, link-local, private, reserved or multicast."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0) is link-local
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return ip.is_global and not ip.is_multicast
+
+
+def private_destination_refusal(url: str) -> str | None:
+    """Why a webhook URL may not be saved, or None. A name that does not resolve now is let through:
+    the sender checks again, on the address it connects to, every time it sends."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_IPS:
+        return None
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError):
+        return None
+    if any(not public_address(address) for address in addresses):
+        return PRIVATE_REFUSAL.format(host=host)
+    return None
+
+
+def _guarded_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """socket.create_connection, connecting only to public addresses unless the setting allows others.
+
+    The check is on the addresses the name resolves to at this moment, and the socket connects
+    to the address checked: a name that resolved to a public address when the channel was saved,
+    and to 127.0.0.1 now (DNS rebinding), is refused.
+    """
+    host, port = address
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_IPS
+    error: OSError | None = None
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        if not allow_private and not public_address(sockaddr[0]):
+            error = PrivateDestination(PRIVATE_REFUSAL.format(host=host))
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as failed:
+            sock.close()
+            error = error if isinstance(error, PrivateDestination) else failed
+    raise error or OSError(f"{host} does not resolve")
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+# Every connection, redirects included, goes through the guard. No proxy from the environment:
+# through one, the guard would see the proxy's address instead of the webhook's.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _GuardedHTTPHandler(), _GuardedHTTPSHandler()
+)
 
 
 def deliver(notification: Notification) -> None:
@@ -77,10 +171,12 @@ def webhook_request(notification: Notification) -> urllib.request.Request:
 def _webhook(notification: Notification) -> None:
     request = webhook_request(notification)
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+        with _opener.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
             response.read(1024)
     except urllib.error.HTTPError as error:
         raise DeliveryFailed(f"webhook answered {error.code} {error.reason}") from error
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, PrivateDestination):
+            raise DeliveryFailed(f"webhook refused: {reason}") from error
         raise DeliveryFailed(f"webhook not reached: {reason}") from error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from alerts.channels import private_destination_refusal
 from alerts.models import EMAIL, TEXT_BODY, WEBHOOK, Rule
 
 
@@ -40,5 +41,7 @@ class ChannelForm(forms.Form):
                 self.add_error("url", "A push needs the URL to post to.")
             elif not url.lower().startswith(("http://", "https://")):
                 self.add_error("url", "Only http:// and https:// URLs.")
+            elif refusal := private_destination_refusal(url):
+                self.add_error("url", refusal[:1].upper() + refusal[1:] + ".")
         data["body_format"] = TEXT_BODY
         return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.timezone import now
 from django.views.decorators.cache import cache_control, never_cache
 
@@ -183,6 +184,17 @@ class LoginView(auth_views.LoginView):
 
     form_class = RememberingLoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:  # type: ignore[override]  # stubs: Django's takes no arguments here
+        """`?next=`, unless it leads back to a login page: that would loop (Django answers it with a
+        500), so a logged-in member following /accounts/login/?next=/accounts/login/ lands on `/`."""
+        url = super().get_redirect_url()
+        path = urlsplit(url).path
+        try:
+            leads_to_login = path == self.request.path or resolve(path).url_name == "login"
+        except Resolver404:
+            leads_to_login = False
+        return "" if leads_to_login else url
 
     def form_valid(self, form):
         response = super().form_valid(form)

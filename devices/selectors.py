@@ -7,8 +7,9 @@ from django.http import HttpRequest
 
 from devices.keys import hash_key
 from devices.models import READ, WRITE, ApiKey, Device
-from iotserver.credentials import presented_key
+from iotserver.credentials import client_address, presented_key
 from iotserver.refusals import Forbidden, NotFound
+from ratelimits.throttles import limit, setting_rate
 
 NO_READ_ACCESS = "log in, or give a read key (api_key=, or the header Authorization: Api-Key <key>)"
 BAD_READ_KEY = "unknown or revoked read key (a write key does not read)"
@@ -67,7 +68,9 @@ def _unrevoked_key(key: str, *, scope: str) -> ApiKey | None:
 def _key_reader(request: HttpRequest) -> Device | None:
     """None for a logged-in person (who reads every device); else the device of the presented read key.
 
-    Raises Forbidden when the request is neither logged in nor carries a working read key.
+    Raises Forbidden when the request is neither logged in nor carries a working read key. A
+    refused key counts against the client's address, in the same bucket as refused write keys
+    (readings.ingest), so guessing read keys is as slow as guessing write keys: TooMany (429).
     """
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -77,6 +80,8 @@ def _key_reader(request: HttpRequest) -> Device | None:
         raise Forbidden(NO_READ_ACCESS)
     device = device_for_read_key(key=key)
     if device is None:
+        rate = setting_rate("UNKNOWN_KEY_RATE_LIMIT")
+        limit(f"unknown-key:{client_address(request)}", rate, "refused keys")
         raise Forbidden(BAD_READ_KEY)
     return device
 

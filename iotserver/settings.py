@@ -240,6 +240,9 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="weather-station@localhost")
 # How often `manage.py sendalerts` checks the rules: boards post every minute, so 30 s is prompt.
 ALERTS_INTERVAL_SECONDS = env.int("ALERTS_INTERVAL_SECONDS", default=30)
+# Webhooks go to the internet (ntfy.sh): a household member must not make the server post to
+# 127.0.0.1, the router or the LAN. True lets them, for an ntfy server on the home network.
+WEBHOOK_ALLOW_PRIVATE_IPS = env.bool("WEBHOOK_ALLOW_PRIVATE_IPS", default=False)
 
 LOGGING = {
     "version": 1,

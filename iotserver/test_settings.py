@@ -16,6 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests post hundreds of readings and refused keys from one address; the rate-limit tests
 # switch the limits back on with the `settings` fixture.
 DEVICE_RATE_LIMIT = UNKNOWN_KEY_RATE_LIMIT = LOGIN_FAILURE_LIMIT = "off"
+# The tests' webhook receivers listen on loopback; the SSRF tests turn this off again.
+WEBHOOK_ALLOW_PRIVATE_IPS = True
 AXES_ENABLED = False  # LOGIN_FAILURE_LIMIT "off"; the lockout tests turn it on
 # Tests render pages without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -25,7 +25,7 @@ from iotserver.times import parse_moment, shifted
 from readings.models import Reading
 from readings.read_filters import parse_reading_filters
 from readings.selectors import fields_with_latest, history_series, readings_between
-from readings.serializers import TimeField
+from readings.serializers import TimeField, WholeNumberField
 
 
 class ReaderAuthentication(SessionAuthentication):
@@ -169,7 +169,7 @@ class DeviceReadingsApi(ReadView, ListAPIView):
 class HistoryQuery(serializers.Serializer):
     start = TimeField(required=False, help_text="default: a day before end")
     end = TimeField(required=False, help_text="default: now")
-    max_points = serializers.IntegerField(required=False, default=500, min_value=2, max_value=2000)
+    max_points = WholeNumberField(required=False, default=500, min_value=2, max_value=2000)
 
     def validate(self, attrs: dict) -> dict:
         attrs.setdefault("end", now())

@@ -9,16 +9,21 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from devices.models import FIELD_NUMBERS, HUMIDITY, PRESSURE, TEMPERATURE, Field
+from devices.models import FIELD_NUMBERS, HUMIDITY, OTHER, PRESSURE, TEMPERATURE, Field
 from iotserver.refusals import Refused
 from iotserver.times import parse_moment
 
 # Beyond these a sensor is broken or misread, not measuring weather. Temperature in °C
-# (Earth's records are -89.2 and 56.7), pressure in hPa, relative humidity in %.
+# (Earth's records are -89.2 and 56.7), pressure in hPa, relative humidity in %. "Other" holds
+# anything a board measures (lux up to 1e5, a gas sensor's ohms up to 1e7, rain, wind, CO2), so
+# its bound is wide but finite: the sums behind every mean (rollups, history, ThingSpeak's
+# average) then stay far inside a float's 1.8e308 for any number of readings a server can hold
+# (1e12 readings of 1e12 make 1e24), where two readings of 1.5e308 made them infinite.
 PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
     TEMPERATURE: (-90.0, 70.0),
     PRESSURE: (300.0, 1100.0),
     HUMIDITY: (0.0, 100.0),
+    OTHER: (-1e12, 1e12),
 }
 # A board whose clock runs a little fast is not lying about the future.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -107,7 +112,7 @@ def check_reading(
         raise Refused(f"field {reading.field} is not set up for this device; add it in the admin")
     if not math.isfinite(reading.value):
         raise Refused("data must be a finite number")
-    low, high = PLAUSIBLE_RANGES.get(field.kind, (-math.inf, math.inf))
+    low, high = PLAUSIBLE_RANGES.get(field.kind, PLAUSIBLE_RANGES[OTHER])
     if not low <= reading.value <= high:
         raise Refused(f"{reading.value:g} is not a plausible {field.kind} (allowed {low:g} to {high:g})")
     if reading.recorded_at is not None:

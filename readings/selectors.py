@@ -171,11 +171,16 @@ def history_series(
         rows = cursor.fetchall()
     for device_id, field, bucket, low, high, total, count in rows:
         count = int(count)  # PostgreSQL sums integers as numeric
+        mean = total / count
+        if not math.isfinite(mean):
+            # Readings stored before every kind had a finite bound (readings.rules) can sum past
+            # a float: the bucket's midpoint keeps the answer finite, so JSON can carry it.
+            mean = low / 2 + high / 2
         found[(device_id, field)].append(
             Bucket(
                 start=datetime.fromtimestamp(bucket * width, tz=UTC),
                 low=low,
-                mean=total / count,
+                mean=mean,
                 high=high,
                 count=count,
             )

@@ -37,6 +37,15 @@ class TimeField(serializers.Field):
             raise serializers.ValidationError(refusal.reason) from None
 
 
+class WholeNumberField(serializers.IntegerField):
+    """DRF's IntegerField, refusing text that is not ASCII: int() reads '٢' as 2, and '²' fails in it."""
+
+    def to_internal_value(self, data: float | int | str) -> int:
+        if isinstance(data, str) and not data.isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MacField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         try:
@@ -46,7 +55,7 @@ class MacField(serializers.CharField):
 
 
 class ReadingIn(serializers.Serializer):
-    field = serializers.IntegerField(min_value=1, max_value=8)
+    field = WholeNumberField(min_value=1, max_value=8)
     data = ValueField()  # type: ignore[assignment]  # stubs: field shadows Serializer.data
     recorded_at = TimeField(required=False, allow_null=True)
 
@@ -56,7 +65,7 @@ class ReadingsIn(serializers.Serializer):
 
     mac = MacField(max_length=40)
     api_key = serializers.CharField(required=False, max_length=200)
-    field = serializers.IntegerField(required=False, min_value=1, max_value=8)
+    field = WholeNumberField(required=False, min_value=1, max_value=8)
     data = ValueField(required=False)  # type: ignore[assignment]  # stubs: field shadows Serializer.data
     recorded_at = TimeField(required=False, allow_null=True)
     readings = ReadingIn(many=True, required=False, max_length=MAX_BATCH, allow_empty=False)  # type: ignore[call-arg]  # stubs: many=True takes it

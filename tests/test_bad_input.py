@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from readings.models import Reading
+from tests.conftest import station_url
 
 TRIED: Counter = Counter()  # requests sent per endpoint, printed at the end for the README
 
@@ -354,3 +355,60 @@ def test_timestamps_from_year_1_to_9999_are_refused_not_crashed_on(client, outsi
     response = client.get("/update", {"api_key": outside.key, "field1": "20.5", "created_at": str(moment)})
     check(response, before, "ThingSpeak update")
     assert response.status_code == 400
+
+
+# Times that only leave datetime's range once their zone is applied, and epoch seconds far out.
+ZONED_TIMES = [
+    -1e11, 1e11, "-1e11", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-01:00", "0001-01-01 00:00:00",
+    "9999-12-31 23:59:59", "0001-01-01 00:00:00 +0900", "9999-12-31 23:59:59 -0700", "0999-12-31T23:59:59Z",
+    "9000-01-01T00:00:00Z", "0001-01-01T00:00:00-00:01",
+]  # fmt: skip
+ZONE_PARAMETERS = [{}, {"timezone": "Asia/Tokyo"}, {"timezone": "America/Los_Angeles"}, {"offset": "14"}]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("moment", ZONED_TIMES)
+def test_times_datetime_cannot_hold_in_a_zone_are_a_400_on_every_write(client, outside, moment):
+    mac, channel = outside.api_key.device.mac, outside.api_key.device.pk
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {outside.key}"}
+    answers = []
+    before = count_rows()
+    answers.append(
+        client.post(
+            "/api/readings/",
+            json.dumps({"mac": mac, "readings": [{"field": 1, "data": 20, "recorded_at": moment}]}),
+            content_type="application/json",
+            **auth,
+        )
+    )
+    for zone in ZONE_PARAMETERS:
+        params = {"api_key": outside.key, "field1": "20.5", "created_at": str(moment), **zone}
+        answers.append(client.get("/update", params))
+        answers.append(client.post("/update.json", json.dumps(params), content_type="application/json"))
+    answers.append(
+        client.post(
+            f"/channels/{channel}/bulk_update.json",
+            json.dumps({"write_api_key": outside.key, "updates": [{"created_at": moment, "field1": 20}]}),
+            content_type="application/json",
+        )
+    )
+    for response in answers:
+        assert response.status_code == 400, (moment, response.status_code, response.content[:200])
+        assert response.get("X-Refusal-Reason") or response.json()["detail"]
+    assert count_rows() == before
+    assert client.get(station_url(outside)).status_code == 200  # and the server still stores
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("delta", [315359999, 315359999.5, "315359999", 1e9, 86400 * 365 * 9])
+def test_delta_t_steps_back_past_the_earliest_year_are_a_400(client, outside, delta):
+    updates = [{"delta_t": delta, "field1": 20} for _ in range(210)]
+    before = count_rows()
+    response = client.post(
+        f"/channels/{outside.api_key.device.pk}/bulk_update.json",
+        json.dumps({"write_api_key": outside.key, "updates": updates}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["detail"]
+    assert count_rows() == before

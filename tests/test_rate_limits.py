@@ -12,6 +12,8 @@ from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from devices.models import READ
+from devices.services import key_issue
 from readings.models import Reading
 from tests.conftest import station_url
 
@@ -171,3 +173,70 @@ def test_a_mistyped_rate_stops_the_system_check(settings, rate):
     settings.DEVICE_RATE_LIMIT = rate
     with pytest.raises(SystemCheckError, match="DEVICE_RATE_LIMIT"):
         call_command("check")
+
+
+def read_paths(device_id: int) -> list[str]:
+    channel = f"/channels/{device_id}"
+    return [
+        "/api/devices/",
+        f"/api/devices/{device_id}/readings/",
+        f"/api/devices/{device_id}/history/",
+        f"/api/devices/{device_id}/readings.csv",
+        f"{channel}/feeds.json",
+        f"{channel}/feeds.csv",
+        f"{channel}/fields/1.json",
+        f"{channel}/feeds/last.json",
+        f"{channel}/fields/1/last",
+    ]
+
+
+@pytest.mark.parametrize("surface", range(9))
+@pytest.mark.parametrize("how", ["query", "header", "thingspeak header"])
+def test_refused_read_keys_are_limited_per_address_on_every_read_surface(
+    client, settings, outside, surface, how
+):
+    settings.UNKNOWN_KEY_RATE_LIMIT = "2/hour"
+    device = outside.api_key.device
+    client.get(station_url(outside))  # a reading, so that the last-entry reads have one
+    path = read_paths(device.pk)[surface]
+    good = key_issue(device=device, scope=READ).key
+
+    def read(key: str):
+        if how == "query":
+            return client.get(path, {"api_key": key})
+        if how == "header":
+            return client.get(path, HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client.get(path, HTTP_X_THINGSPEAKAPIKEY=key)
+
+    guesses = [read(f"guess{n}").status_code for n in range(2)]
+    assert all(status in (400, 403) for status in guesses), guesses  # ThingSpeak's -1 is a 400
+
+    refused = read("guess3")
+
+    assert refused.status_code == 429, refused.content[:200]
+    assert int(refused["Retry-After"]) >= 1
+    assert read(good).status_code == 200  # a valid key from that address still reads
+    assert read(outside.key).status_code == 429  # a write key does not read: one more refusal
+    assert client.get(path, {"api_key": "guess4"}, REMOTE_ADDR="10.0.0.9").status_code in (400, 403)
+    assert stored(outside) == 1
+
+
+def test_refused_read_and_write_keys_share_the_address_s_count(client, settings, outside):
+    settings.UNKNOWN_KEY_RATE_LIMIT = "2/hour"
+    device = outside.api_key.device
+    assert client.get(f"/api/devices/{device.pk}/readings/", {"api_key": "guess"}).status_code == 403
+    assert post_station(client, outside, key="guess").status_code == 403
+
+    assert post_thingspeak(client, outside, key="guess").status_code == 429
+    assert client.get(f"/channels/{device.pk}/feeds.json", {"api_key": "guess"}).status_code == 429
+    assert stored(outside) == 0
+
+
+def test_a_logged_in_reader_never_counts(client, settings, outside, django_user_model):
+    settings.UNKNOWN_KEY_RATE_LIMIT = "1/hour"
+    client.force_login(django_user_model.objects.create_user("anna", password="x"))
+    device = outside.api_key.device
+    answers = {
+        client.get(f"/api/devices/{device.pk}/readings/", {"api_key": "x"}).status_code for _ in range(5)
+    }
+    assert answers == {200}

@@ -26,7 +26,8 @@ Subscription.objects.create(user=anna, rule=Rule.objects.get(name="Inside above 
 
 @pytest.fixture
 def server(tmp_path):
-    with gunicorn_server(tmp_path, workers=1) as live:
+    # The phone here is a webhook receiver on loopback, which production settings refuse.
+    with gunicorn_server(tmp_path, workers=1, extra_env={"WEBHOOK_ALLOW_PRIVATE_IPS": "true"}) as live:
         yield live
 
 

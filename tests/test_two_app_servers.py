@@ -126,9 +126,10 @@ def test_connections_are_reused_and_a_dropped_one_is_replaced_without_an_error(s
     assert {one.get(station)[0] for _ in range(20)} | {two.get(station)[0] for _ in range(20)} == {200}
     open_after_second = {pid for (pid,) in one.query(others)}
 
-    # CONN_MAX_AGE: each worker keeps its one connection open between requests (four workers).
+    # CONN_MAX_AGE: each worker thread keeps its connection open between requests. Requests one
+    # after another reuse an idle thread, so 80 requests to four workers open a handful, not 80.
     assert open_after_first and open_after_first <= open_after_second
-    assert len(open_after_second) <= 4
+    assert len(open_after_second) <= 16
 
     # A database restart or a proxy's idle timeout cuts every connection: CONN_HEALTH_CHECKS
     # makes each worker notice at the start of its next request and connect again.
