@@ -16,7 +16,7 @@ def make(tmp_path, max_bytes=262144, segments=8):
 
 def keep(b, first, count):
     for i in range(first, first + count):
-        b.append(backlog.reading_line(1, float(i), "%d.000" % (T0 + 60 * i)))
+        b.append(backlog.reading_line(1, float(i), f"{T0 + 60 * i}.000"))
 
 
 def body(b, limit=50):
@@ -131,7 +131,7 @@ def test_readings_before_the_clock_was_set_get_their_time_or_none(tmp_path):
     b.keep_unsynced(1000, 1, 21.5)
     b.keep_unsynced(61000, 2, 1006.5)
     assert b.has_unsynced() and len(b) == 0
-    b.stamp_unsynced(lambda ticks: "%d.000" % (T0 + ticks // 1000))
+    b.stamp_unsynced(lambda ticks: f"{T0 + ticks // 1000}.000")
     readings, _ = body(b)
     assert readings == [
         {"field": 1, "data": 21.5, "recorded_at": T0 + 1},

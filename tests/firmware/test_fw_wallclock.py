@@ -61,7 +61,8 @@ def answer(request, unix=NOW, ms=250, mode=4, stratum=2, echo=True):
 def clock_for(server, start_ticks=0):
     clock = Clock(start_ticks)
     logs = []
-    wc = wallclock.WallClock(socket, select, clock, f"127.0.0.1:{server.port}", timeout_ms=2000, log=logs.append)
+    host = f"127.0.0.1:{server.port}"
+    wc = wallclock.WallClock(socket, select, clock, host, timeout_ms=2000, log=logs.append)
     return wc, clock, logs
 
 

