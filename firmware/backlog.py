@@ -93,16 +93,15 @@ class Backlog:
     def _load_pos(self):
         self._rn, self._roff = (self._segs[0][0] if self._segs else 0), 0
         try:
-            with open(self._prefix + ".pos") as f:
-                text = f.read(40)
-        except OSError:
-            return
-        parts = text.split()
-        if len(parts) != 2 or not text.endswith("\n"):
-            return   # torn: start from the oldest file; stamped readings are not stored twice
-        try:
+            with open(self._prefix + ".pos", "rb") as f:
+                raw = f.read(40)
+            # torn (no newline: the offset may be cut short) or garbage: start from the oldest
+            # file; stamped readings are not stored twice
+            if not raw.endswith(b"\n"):
+                return
+            parts = raw.split()
             n, off = int(parts[0]), int(parts[1])
-        except ValueError:
+        except Exception:
             return
         for seg in self._segs:
             if seg[0] == n and 0 <= off <= seg[1]:
@@ -193,13 +192,13 @@ class Backlog:
                     line = f.readline(LINE_MAX + 1)
                     if not line:
                         break
-                    parts = line.strip().split(b",")
                     try:
+                        parts = line.decode().split(",")
                         if len(parts) != 3 or not line.endswith(b"\n"):
                             raise ValueError
                         ticks, field, value = int(parts[0]), int(parts[1]), float(parts[2])
-                    except ValueError:
-                        self.dropped += 1   # torn by a power cut
+                    except Exception:
+                        self.dropped += 1   # torn by a power cut, or garbage
                         continue
                     self.append(reading_line(field, value, when_of(ticks)))
         except OSError:

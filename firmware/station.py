@@ -337,19 +337,27 @@ def boots_healthy(machine):
     machine.RTC().memory(RTC_TAG + bytes([0]))
 
 
-def safe_mode(led_pin, machine, network, clock, boots, log=print):
+def safe_mode(setting, machine, network, clock, boots, log=print):
     """Come up without the watchdog and without the station: WiFi on, the serial
     REPL free, the LED lit steadily. The next reset tries the station again."""
     log("main: SAFE MODE after %d failed boots: no station, no watchdog. Fix config.py or the "
         "files (os.listdir()), then machine.reset()" % (boots - 1))
     boots_healthy(machine)
-    if led_pin is not None:
-        machine.Pin(led_pin, machine.Pin.OUT).value(0)   # active low: lit
+    pin = setting("LED_PIN")
+    if pin is not None:
+        machine.Pin(pin, machine.Pin.OUT).value(0)   # active low: lit
     try:
         wlan = network.WLAN(network.STA_IF)
         if not wlan.active():
             wlan.active(True)
-        wlan.connect()   # the stored configuration: no flash write
+        try:
+            ssid, key = setting("SSID"), setting("WIFI_PASSWORD")
+        except Exception:   # no config.py, or not these in it
+            ssid = key = None
+        if ssid is not None and wlan.config("ssid") != ssid:
+            wlan.connect(ssid, key)   # saved once; later safe boots reuse it
+        else:
+            wlan.connect()
         deadline = clock.ticks_add(clock.ticks_ms(), 20000)
         while not wlan.isconnected() and clock.ticks_diff(deadline, clock.ticks_ms()) > 0:
             clock.sleep_ms(100)
@@ -417,7 +425,7 @@ def boot(config, setting, max_failures, watchdog_s, safe_after, log=print):
     boots = boot_count(machine)
     pin = setting("LED_PIN")
     if boots > safe_after:
-        safe_mode(pin, machine, network, time, boots, log)
+        safe_mode(setting, machine, network, time, boots, log)
         return   # to the REPL
     watchdog = Watchdog(machine, time, watchdog_s * 1000, log=log)
     led = Led(machine.Pin(pin, machine.Pin.OUT) if pin is not None else None, time, watchdog=watchdog)

@@ -6,6 +6,7 @@ except ImportError:
     import binascii
 
 STEP_MS = 100
+STAT_WRONG_PASSWORD = 2   # network.STAT_WRONG_PASSWORD on the ESP8266
 
 
 def mac_of(wlan):
@@ -17,8 +18,9 @@ class Wifi:
     """On the ESP8266, connect(ssid, key) saves the configuration to flash
     sectors that are not wear-levelled, and active(True) may too. So the
     configuration is written at most once a boot, and only when the stored one
-    is not this SSID or did not work; every retry is connect() with no
-    arguments, which reuses the stored configuration."""
+    is not this SSID or its key was wrong; every other try (an access point
+    out of reach, for hours) is connect() with no arguments, which reuses the
+    stored configuration."""
 
     def __init__(self, wlan, ssid, password, clock, watchdog=None,
                  connect_timeout_ms=20000, backoff_min_ms=5000, backoff_max_ms=300000, log=print):
@@ -34,7 +36,7 @@ class Wifi:
         self._next_try = None
         self._log = log
         self._saved = False      # connect(ssid, key) done this boot
-        self._failed = 0
+        self._wrong_key = False
         self.attempts = 0
 
     def isconnected(self):
@@ -49,7 +51,7 @@ class Wifi:
                 stored = wlan.config("ssid")
             except Exception:
                 stored = None
-            if stored != self._ssid or self._failed:
+            if stored != self._ssid or self._wrong_key:
                 self._saved = True
                 wlan.connect(self._ssid, self._password)   # the one flash write
                 return
@@ -80,9 +82,11 @@ class Wifi:
             self._log("wifi: connected %s" % (wlan.ifconfig()[0],))
             self._backoff = self._backoff_min
             self._next_try = None
-            self._failed = 0
             return True
-        self._failed += 1
+        try:
+            self._wrong_key = wlan.status() == STAT_WRONG_PASSWORD
+        except Exception:
+            self._wrong_key = False
         self._next_try = clock.ticks_add(clock.ticks_ms(), self._backoff)
         self._log("wifi: no connection, next try in %d s" % (self._backoff // 1000))
         self._backoff = min(self._backoff * 2, self._backoff_max)

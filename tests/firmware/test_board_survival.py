@@ -72,7 +72,7 @@ def board_config(key: str, proxy: Proxy, ntp: NtpServer, **extra) -> dict:
         "WIFI_PASSWORD": "secret",
         "SERVER_URL": f"http://127.0.0.1:{proxy.port}/update",  # as the original boards had it
         "API_KEY": key,
-        "MAC_ADDRESS": MAC,
+        "MAC_ADDRESS": MAC,  # extra may name another
         "NTP_HOST": f"127.0.0.1:{ntp.port}",
         "HTTP_TIMEOUT_S": 2,
         **extra,

@@ -82,7 +82,7 @@ def _heartbeat():
                     pass   # queue full: the tick is lost, as on the board
         w = _wdt
         if w is not None and utime.ticks_diff(now, w._last) > SOFT_WDT_MS:
-            _die(WDT_RESET, "reset watchdog after %d ms without feed" % utime.ticks_diff(now, w._last))
+            _die(WDT_RESET, "reset watchdog after %d ms without feed, at %d" % (utime.ticks_diff(now, w._last), now))
 
 
 _thread_started = False
@@ -169,7 +169,7 @@ class Pin:
         if v is None:
             return self._v
         self._v = 1 if v else 0
-        if board.condition == "safe":
+        if _wdt is None:   # safe mode's LED (a normal boot arms the WDT before any LED)
             board.event("pin %d %d" % (self.id, self._v))
 
     def on(self):
@@ -196,7 +196,7 @@ class I2C:
         n = board.reading + 1
         what = board.condition_for(n)
         if what.endswith("stuck"):
-            board.event("stuck")
+            board.event("stuck %d" % utime.ticks_ms())
             while True:   # a driver that never returns, without waiting on anything
                 pass
         board.reading = n

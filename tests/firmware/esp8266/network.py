@@ -9,7 +9,7 @@ unless the schedule says `wifi_down`.
 import board
 
 STA_IF, AP_IF = 0, 1
-STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP = 0, 1, 5
+STAT_IDLE, STAT_CONNECTING, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND, STAT_GOT_IP = 0, 1, 2, 3, 5
 AP_SSID, AP_KEY = "home", "secret"   # the household's access point
 
 
@@ -44,6 +44,7 @@ class _WLAN:
     def __init__(self, interface):
         self._if = interface
         self._joined = False
+        self._status = STAT_IDLE
 
     def active(self, on=None):
         bit = 1 if self._if == STA_IF else 2
@@ -59,7 +60,13 @@ class _WLAN:
         if ssid is not None:
             _sdk[0], _sdk[1] = ssid, key or ""
             _save("wifi config")
-        self._joined = _sdk[0] == AP_SSID and _sdk[1] == AP_KEY
+        if board.condition.startswith("wifi_down") or _sdk[0] != AP_SSID:
+            self._status = STAT_NO_AP_FOUND
+        elif _sdk[1] != AP_KEY:
+            self._status = STAT_WRONG_PASSWORD
+        else:
+            self._status = STAT_GOT_IP
+        self._joined = self._status == STAT_GOT_IP
 
     def disconnect(self):
         self._joined = False
@@ -70,7 +77,7 @@ class _WLAN:
         return self._joined and int(_sdk[2]) & 1 == 1
 
     def status(self):
-        return STAT_GOT_IP if self.isconnected() else STAT_IDLE
+        return STAT_GOT_IP if self.isconnected() else self._status
 
     def ifconfig(self):
         return ("127.0.0.1", "255.0.0.0", "127.0.0.1", "127.0.0.1")
