@@ -177,3 +177,37 @@ def test_a_day_of_outages_and_power_cuts_loses_and_doubles_nothing(server, tmp_p
     assert max(gaps) < 1000
     assert proxy.requests["e429"] <= 2, "Retry-After: 600 keeps the board away for ten readings"
     assert proxy.requests["blackhole"] <= 10, "a server that never answers is not asked every minute"
+
+
+def test_a_bmp280_station_through_an_outage_with_its_heap(server, tmp_path):
+    """Two fields a reading and the BMP280's driver: the heavier station still fits and loses nothing."""
+    mac = "5c:cf:7f:0a:0b:0d"
+    key, device_id = register(server, "Barometer", mac)
+    server.manage(
+        "shell",
+        "-c",
+        "from devices.models import Device, Field; "
+        f"Field.objects.create(device=Device.objects.get(id={device_id}), number=3, kind='pressure', "
+        "label='Pressure', unit='hPa')",
+    )
+    total = 340
+    board = Board(tmp_path, {}, [(11, 310, "outage")], back_ms=BACK_MS)
+    ntp = NtpServer(board)
+    proxy = Proxy(board, int(server.url.rsplit(":", 1)[1]))
+    board.write_config(
+        board_config(key, proxy, ntp, MAC_ADDRESS=mac, SENSOR="bmp280", TEMPERATURE_FIELD=1, PRESSURE_FIELD=3)
+    )
+    try:
+        causes = board.run(readings=total + 1, limit_s=120)
+    finally:
+        proxy.close()
+        ntp.close()
+    assert causes == [] and "MemoryError" not in board.console()
+    taken = [ms for n, _, ms in board.taken() if n <= total]
+    rows = stored(server, device_id)
+    for value in (25.08, 1006.53):
+        times = sorted(when.timestamp() * 1000 for v, when, _ in rows if v == value)
+        assert len(times) in (total, total + 1)  # and maybe the one taken as the test stopped
+        assert all(abs(t - ms) < 2000 for t, ms in zip(times, taken, strict=False))
+    heap = [int(e.split()[2]) - board.fakes_heap for e in board.events() if e.startswith("heap ")]
+    print(f"\nBMP280 station: {total} readings on two fields, heap high-water {max(heap)} B of {HEAP} B")

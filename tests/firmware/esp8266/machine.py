@@ -183,34 +183,61 @@ def celsius_of(n):
     return -80.0 + n / 16.0
 
 
+# A BMP280 at 0x77 with the datasheet's example trimming and raw values (25.08 degC, 1006.53 hPa)
+_BMP = {0xD0: b"\x58", 0xF3: b"\x00",
+        0x88: bytes([0x70, 0x6B, 0x43, 0x67, 0x18, 0xFC, 0x7D, 0x8E, 0x43, 0xD6, 0xD0, 0x0B,
+                     0x27, 0x0B, 0x8C, 0x00, 0xF9, 0xFF, 0x8C, 0x3C, 0xF8, 0xC6, 0x70, 0x17]),
+        0xF7: bytes([0x65, 0x5A, 0xC0, 0x7E, 0xED, 0x00])}
+
+
 class I2C:
     def __init__(self, id=-1, scl=None, sda=None, freq=400000):
         pass
 
     def scan(self):
-        return [0x18]
+        return [0x18, 0x77]
+
+    def readfrom_mem(self, addr, reg, n):
+        if addr != 0x77:
+            raise OSError(19)
+        return _BMP[reg][:n]
+
+    def writeto_mem(self, addr, reg, data):
+        if addr != 0x77:
+            raise OSError(19)
 
     def readfrom_mem_into(self, addr, reg, buf):
+        if addr == 0x77:
+            _taken(None)
+            for i in range(len(buf)):
+                buf[i] = _BMP[0xF7][i]
+            return
         if addr != 0x18:
             raise OSError(19)
-        n = board.reading + 1
-        what = board.condition_for(n)
-        if what.endswith("stuck"):
-            board.event("stuck %d" % utime.ticks_ms())
-            while True:   # a driver that never returns, without waiting on anything
-                pass
-        board.reading = n
-        board.set_condition(what)
-        c = 125.0 if what.endswith("glitch") else celsius_of(n)
+        c = _taken(celsius_of)
         raw = int(c * 16) & 0x1FFF
         buf[0] = raw >> 8
         buf[1] = raw & 0xFF
-        import time
-        with open(board.path("taken"), "a") as f:
-            f.write("%d %s %d %d\n" % (n, repr(c), utime.time_ns() // 1000000, time._total))
-        if _wdt is not None:
-            board.event("heap %d %d" % (n, _wdt.peak))
-            _wdt.peak = 0
+
+
+def _taken(value_of):
+    """Count reading n, as the schedule has it; its value (the BMP280's is fixed)."""
+    n = board.reading + 1
+    what = board.condition_for(n)
+    if what.endswith("stuck"):
+        board.event("stuck %d" % utime.ticks_ms())
+        while True:   # a driver that never returns, without waiting on anything
+            pass
+    board.reading = n
+    board.set_condition(what)
+    c = 125.0 if what.endswith("glitch") else value_of(n) if value_of else 25.08
+    import time
+    with open(board.path("taken"), "a") as f:
+        f.write("%d %s %d %d\n" % (n, repr(c), utime.time_ns() // 1000000, time._total))
+    if _wdt is not None:
+        board.event("heap %d %d" % (n, _wdt.peak))
+        _wdt.peak = 0
+    return c
 
 
 SoftI2C = I2C
