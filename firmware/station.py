@@ -127,7 +127,7 @@ class Station:
             worst = max(worst, result)
             server_up = result != status.SERVER
         for line in lines:
-            self.backlog.append(line)
+            self._keep(line)
         lines = None
 
         if server_up and len(self.backlog):
@@ -150,6 +150,15 @@ class Station:
         if self.led is not None:
             self.led.blink(worst)
         return worst
+
+    def _keep(self, line):
+        try:
+            self.backlog.append(line)
+        except MemoryError:
+            # the heap was fragmented at that moment: collect and try once more, rather
+            # than lose the reading to the restart a crash would bring
+            gc.collect()
+            self.backlog.append(line)
 
     def _send_live(self, lines):
         """This slot's readings in one batch. Returns the LED status; lines the

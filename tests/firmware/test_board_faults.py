@@ -129,3 +129,15 @@ def test_readings_before_a_good_ntp_answer_get_their_time_once_it_comes(server, 
     assert len(rows) == 6
     for n, value, ms in taken[:6]:
         assert abs(rows[value].timestamp() * 1000 - ms) < 2000, n
+
+
+def test_a_deep_sleeping_station_keeps_its_readings_through_an_outage(server, station):
+    board, device_id = station
+    board.configure([(6, 12, "outage")], DEEP_SLEEP_S=60)
+    causes = board.run(readings=21)
+    assert set(causes) == {"5"} and len(causes) >= 20  # one wake from deep sleep per reading
+    assert "SAFE MODE" not in board.console()  # a wake is not a failed boot
+    rows = {value: when for value, when, _ in stored(server, device_id)}
+    for n, value, ms in board.taken()[:20]:
+        assert abs(rows.pop(value).timestamp() * 1000 - ms) < 2000, n
+    assert len(rows) <= 1  # the 21st, if it was sent before the test stopped the board

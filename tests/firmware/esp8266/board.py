@@ -52,9 +52,9 @@ def condition_for(n):
     return "ok"
 
 
-def set_condition(what):
+def set_condition(what, force=False):
     global condition
-    if what != condition:
+    if what != condition or force:
         condition = what
         with open(path("condition"), "w") as f:
             f.write(what)
@@ -72,4 +72,4 @@ def _count_taken():
 
 
 reading = _count_taken()
-set_condition(condition_for(reading + 1) if reading else "ok")
+set_condition(condition_for(reading + 1), force=True)   # what the last boot left may be stale
