@@ -4,7 +4,7 @@ torn lines and bad files on flash are skipped or moved aside, readings from befo
 from __future__ import annotations
 
 import pytest
-from board_rig import Board, NtpServer, Proxy
+from board_rig import Board, NtpServer, Proxy, interpreter
 from test_board_survival import board_config, register, stored
 
 from tests.live import gunicorn_server
@@ -16,6 +16,7 @@ BACK_MS = 86400 * 1000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    interpreter()  # skip before starting a server for nothing
     with gunicorn_server(tmp_path_factory.mktemp("board-faults")) as live:
         yield live
 

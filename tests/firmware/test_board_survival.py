@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from board_rig import HEAP, Board, NtpServer, Proxy
+from board_rig import HEAP, Board, NtpServer, Proxy, interpreter
 
 from tests.live import gunicorn_server
 
@@ -44,6 +44,7 @@ RUN_LIMIT_S = 540
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    interpreter()  # skip before starting a server for nothing
     with gunicorn_server(tmp_path_factory.mktemp("board-server")) as live:
         yield live
 
