@@ -180,6 +180,26 @@ class Board:
                 out.append((int(parts[0]), float(parts[1]), int(parts[2]) - self.back_ms + int(parts[3])))
         return out
 
+    def heap_marks(self) -> dict[int, int]:
+        """The firmware's live heap high-water mark (bytes) in each slot, by reading number:
+        sampled at every watchdog feed after a collection, less what the fakes held at boot."""
+        marks: dict[int, int] = {}
+        base = 0
+        for event in self.events():
+            if event.startswith("base "):
+                base = int(event.split()[1])
+            elif event.startswith("heap "):
+                _, n, peak = event.split()
+                slot = int(n) - 1  # the mark noted at reading n is the peak of the slot before
+                marks[slot] = max(marks.get(slot, 0), int(peak) - base)
+        marks.pop(0, None)
+        return marks
+
+    def heap_available(self) -> int:
+        """What the firmware had: the heap given, less what the interpreter and the fakes held at boot."""
+        bases = [int(e.split()[1]) for e in self.events() if e.startswith("base ")]
+        return HEAP + self.fakes_heap - max(bases)
+
     def count_taken(self) -> int:
         path = self.state / "taken"
         if not path.exists():
@@ -196,8 +216,13 @@ class Board:
         return int(time.time() * 1000) - self.back_ms + skip
 
 
-# _boot.py on the board sets the GC threshold to a quarter of the heap; then main.py runs.
-BOOT = "import gc\ngc.threshold((gc.mem_free() + gc.mem_alloc()) // 4)\nimport main\nmain.main()\n"
+# The fakes first (ROM on a board: the heap they hold is noted as `base`, so that the firmware's
+# share is what is measured), then what _boot.py does on the board (the GC threshold at a quarter
+# of the heap), then main.py.
+BOOT = (
+    "import gc\nimport board, time, machine, network\ngc.collect()\nboard.event('base %d' % gc.mem_alloc())\n"
+    "gc.threshold((gc.mem_free() + gc.mem_alloc()) // 4)\nimport main\nmain.main()\n"
+)
 
 
 class NtpServer:

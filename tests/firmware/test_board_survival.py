@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from board_rig import HEAP, Board, NtpServer, Proxy, interpreter
+from board_rig import Board, NtpServer, Proxy, interpreter
 
 from tests.live import gunicorn_server
 
@@ -158,19 +158,15 @@ def test_a_day_of_outages_and_power_cuts_loses_and_doubles_nothing(server, tmp_p
     assert by_value == {}, "nothing stored that the sensor did not give"
 
     gaps = [int(e.split()[1]) for e in events if e.startswith("gap ")]
-    heap = {}
-    for e in events:
-        if e.startswith("heap "):
-            _, n, peak = e.split()
-            heap[int(n) - 1] = max(heap.get(int(n) - 1, 0), int(peak) - board.fakes_heap)
-    normal = max(v for n, v in heap.items() if n >= 1 and n not in FLUSH)
+    heap = board.heap_marks()
+    normal = max(v for n, v in heap.items() if n not in FLUSH)
     flush = max(v for n, v in heap.items() if n in FLUSH)
     assert [e for e in events if e == "flash wifi config"] == ["flash wifi config"], "one WiFi save, ever"
     print(
         f"\nsurvival (seed {seed}): {TOTAL} readings, {len(rows)} stored, power cuts after readings "
         f"{in_progress}, {board.boots} boots, {time.monotonic() - began:.0f} s"
-        f"\n  heap high-water (live, after GC, sampled at each watchdog feed; fakes' code excluded): "
-        f"per slot {normal} B, during the 24 h flush {flush} B, of {HEAP} B"
+        f"\n  heap high-water (live after GC, sampled at each watchdog feed, the fakes' share excluded): "
+        f"per slot {normal} B, during the 24 h flush {flush} B, of {board.heap_available()} B it had"
         f"\n  longest gap between watchdog feeds: {max(gaps)} ms"
         f"\n  .mpy sizes: {board.mpy_sizes} = {sum(board.mpy_sizes.values())} B"
         f"\n  proxy: {proxy.requests}"
@@ -210,5 +206,5 @@ def test_a_bmp280_station_through_an_outage_with_its_heap(server, tmp_path):
         times = sorted(when.timestamp() * 1000 for v, when, _ in rows if v == value)
         assert len(times) in (total, total + 1)  # and maybe the one taken as the test stopped
         assert all(abs(t - ms) < 2000 for t, ms in zip(times, taken, strict=False))
-    heap = [int(e.split()[2]) - board.fakes_heap for e in board.events() if e.startswith("heap ")]
-    print(f"\nBMP280 station: {total} readings on two fields, heap high-water {max(heap)} B of {HEAP} B")
+    peak, had = max(board.heap_marks().values()), board.heap_available()
+    print(f"\nBMP280 station: {total} readings on two fields, heap high-water {peak} B of {had} B it had")
