@@ -35,6 +35,15 @@ def main():
     def get(name):
         return setting(config, name) if config is not None else DEFAULTS.get(name)
 
+    # One module at a time with a collection between: loading a .mpy leaves temporary
+    # buffers among the code it keeps, and a fragmented heap fails later, larger requests.
+    import gc
+    for name in ("led", "backlog", "uplink", "wallclock", "wifi", "watchdog", get("SENSOR"), "station"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass   # an unknown SENSOR: the station says so
+        gc.collect()
     import station
     station.boot(config, get, get("MAX_FAILURES"), get("WATCHDOG_TIMEOUT_S"), get("SAFE_MODE_AFTER_BOOTS"))
 

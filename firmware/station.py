@@ -5,6 +5,7 @@ import sys
 
 import led as status
 from backlog import reading_line
+from uplink import refused_index
 from wallclock import unix_text
 
 UNSYNCED_MAX = 60   # readings kept without a time before they go out unstamped (NTP blocked)
@@ -44,6 +45,7 @@ class Station:
         self._fails = 0
         self._next_try = None        # ticks_ms before which the server is left alone
         self._unsynced = 0
+        self._held = None            # (ticks, readings) of a slot not yet sent or on flash
         self._started = clock.ticks_ms()
         self._healthy_ms = healthy_ms
         self._on_healthy = on_healthy
@@ -88,25 +90,51 @@ class Station:
         self._next_try = None
 
     def step(self):
-        """One slot: read, keep on flash unless sent at once, then flush the backlog."""
+        """One slot: read, keep on flash unless sent at once, then flush the backlog.
+
+        A MemoryError (a fragmented heap) after the reading was taken does not lose it: the
+        slot's readings stay held in RAM until they are sent or on flash, at the latest in
+        the next slot. A restart of the station in between would lose them, so it is caught.
+        """
         wd = self.watchdog
         wd.progress()
         self.steps += 1
+        if self._held is not None:
+            try:
+                self._keep_readings(self._held[0], self._held[1])
+                self._held = None
+            except MemoryError:
+                gc.collect()
+                return status.SERVER   # no new reading while one is still only in RAM
         worst = status.OK
         taken = self.clock.ticks_ms()
         readings = self.read_sensor()
         if readings is None:
             readings = []
             worst = status.SENSOR
+        if readings:
+            self._held = (taken, readings)
+        try:
+            worst = self._slot(taken, readings, worst)
+        except MemoryError:
+            gc.collect()
+            worst = status.SERVER
+            try:
+                self.log("station: out of heap this slot, readings held for the next")
+            except MemoryError:
+                pass
+        self.status = worst
+        gc.collect()   # keep the heap unfragmented for the next request
+        if self._on_healthy is not None and self.clock.ticks_diff(
+                self.clock.ticks_ms(), self._started) >= self._healthy_ms:
+            self._on_healthy()
+            self._on_healthy = None
+        if self.led is not None:
+            self.led.blink(worst)
+        return worst
 
-        online = self.wifi.ensure()
-        wd.progress()
-        if online and self.wallclock.sync_if_due() and self.backlog.has_unsynced():
-            self.backlog.stamp_unsynced(self._when)
-            self._unsynced = 0
-        wd.progress()
-        self.wallclock.rebase()
-
+    def _lines(self, taken, readings):
+        """The JSON lines of readings, or [] after keeping them for when the clock is set."""
         lines = []
         if self.wallclock.synced():
             when = self._when(taken)
@@ -116,10 +144,27 @@ class Station:
             for field, value in readings:
                 self.backlog.keep_unsynced(taken, field, value)
                 self._unsynced += 1
-            if self._unsynced >= UNSYNCED_MAX:
-                self.log("station: no time from NTP, sending readings unstamped")
-                self.backlog.stamp_unsynced(lambda ticks: None)
-                self._unsynced = 0
+        return lines
+
+    def _keep_readings(self, taken, readings):
+        for line in self._lines(taken, readings):
+            self._keep(line)
+
+    def _slot(self, taken, readings, worst):
+        wd = self.watchdog
+        online = self.wifi.ensure()
+        wd.progress()
+        if online and self.wallclock.sync_if_due() and self.backlog.has_unsynced():
+            self.backlog.stamp_unsynced(self._when)
+            self._unsynced = 0
+        wd.progress()
+        self.wallclock.rebase()
+
+        lines = self._lines(taken, readings)
+        if self._unsynced >= UNSYNCED_MAX:
+            self.log("station: no time from NTP, sending readings unstamped")
+            self.backlog.stamp_unsynced(lambda ticks: None)
+            self._unsynced = 0
 
         server_up = online and self.server_due()
         if lines and server_up:
@@ -129,6 +174,7 @@ class Station:
         for line in lines:
             self._keep(line)
         lines = None
+        self._held = None   # this slot's readings are sent or on flash
 
         if server_up and len(self.backlog):
             result = self.flush()
@@ -138,17 +184,8 @@ class Station:
             worst = max(worst, status.WIFI)
         elif not server_up:
             worst = max(worst, status.SERVER)
-
-        self.status = worst
         self.log("station: slot %d %s %s backlog=%dB dropped=%d" % (
             self.steps, status.NAMES[worst], readings, len(self.backlog), self.backlog.dropped))
-        gc.collect()   # keep the heap unfragmented for the next request
-        if self._on_healthy is not None and self.clock.ticks_diff(
-                self.clock.ticks_ms(), self._started) >= self._healthy_ms:
-            self._on_healthy()
-            self._on_healthy = None
-        if self.led is not None:
-            self.led.blink(worst)
         return worst
 
     def _keep(self, line):
@@ -202,7 +239,13 @@ class Station:
         backlog = self.backlog
         for _ in range(self.flush_batches):
             self.watchdog.progress()
-            count, body, end = backlog.batch(self.limit)
+            try:
+                count, body, end = backlog.batch(self.limit)
+            except MemoryError:
+                # a fragmented heap: the lines stay on flash for the next slot
+                gc.collect()
+                self.log("station: no heap for a batch now")
+                return status.SERVER
             if not count:
                 break
             code = self.uplink.post(body, lambda send: backlog.emit(send, end))
@@ -215,7 +258,6 @@ class Station:
                 worst = status.REFUSED
                 index = None
                 if self.uplink.detail:
-                    from uplink import refused_index
                     index = refused_index(self.uplink.detail)
                 if count == 1 or index == 0:
                     self.log("station: server refused a reading (%s), dropped" % self.uplink.detail[:60])
@@ -307,19 +349,22 @@ def build_station(setting, machine, network, socket, select, os_module, clock, w
     pin = setting("LED_PIN")
     led = Led(machine.Pin(pin, machine.Pin.OUT) if pin is not None else None, clock, watchdog=watchdog)
     interval_ms = setting("INTERVAL_S") * 1000
+    sensor = make_sensor(setting, machine, clock)
+    uplink = Uplink(socket, select, setting("SERVER_URL"), setting("API_KEY"), mac,
+                    clock, setting("HTTP_TIMEOUT_S") * 1000, watchdog=watchdog, log=log)
+    wifi = Wifi(wlan, setting("SSID"), setting("WIFI_PASSWORD"), clock, watchdog,
+                setting("WIFI_CONNECT_TIMEOUT_S") * 1000,
+                backoff_max_ms=setting("WIFI_BACKOFF_MAX_S") * 1000, log=log)
+    wallclock = WallClock(socket, select, clock, setting("NTP_HOST"),
+                          setting("NTP_RESYNC_S") * 1000, watchdog=watchdog, log=log)
+    backlog = Backlog(os_module, setting("BACKLOG_FILE") or "backlog",
+                      setting("BACKLOG_FILE_MAX_BYTES"), log=log)
+    gc.collect()   # the backlog's scan of the flash leaves garbage among what stays
     return Station(
-        sensor=make_sensor(setting, machine, clock),
+        sensor=sensor,
         fields={"temperature": setting("TEMPERATURE_FIELD"),
                 "pressure": setting("PRESSURE_FIELD")},
-        uplink=Uplink(socket, select, setting("SERVER_URL"), setting("API_KEY"), mac,
-                      clock, setting("HTTP_TIMEOUT_S") * 1000, watchdog=watchdog, log=log),
-        backlog=Backlog(os_module, setting("BACKLOG_FILE") or "backlog",
-                        setting("BACKLOG_FILE_MAX_BYTES"), log=log),
-        wifi=Wifi(wlan, setting("SSID"), setting("WIFI_PASSWORD"), clock, watchdog,
-                  setting("WIFI_CONNECT_TIMEOUT_S") * 1000,
-                  backoff_max_ms=setting("WIFI_BACKOFF_MAX_S") * 1000, log=log),
-        wallclock=WallClock(socket, select, clock, setting("NTP_HOST"),
-                            setting("NTP_RESYNC_S") * 1000, watchdog=watchdog, log=log),
+        uplink=uplink, backlog=backlog, wifi=wifi, wallclock=wallclock,
         clock=clock, watchdog=watchdog, led=led,
         interval_ms=interval_ms,
         batch_size=setting("BATCH_SIZE"),
@@ -442,6 +487,7 @@ def boot(config, setting, max_failures, watchdog_s, safe_after, log=print):
     def start():
         if config is None:
             raise ImportError("config.py missing: copy config.example.py to config.py and fill it in")
+        gc.collect()   # what the imports left: the station's objects want whole blocks
         station = build_station(setting, machine, network, socket, select, os, time, watchdog, log)
         sleep_s = setting("DEEP_SLEEP_S")
         if sleep_s:

@@ -46,7 +46,6 @@ def interpreter() -> str:
     return path
 
 
-_fakes_heap: int | None = None
 _compiled: dict[tuple[Path, float], bytes] = {}
 
 
@@ -79,10 +78,8 @@ class Board:
             # compiled as well: on the board machine and network cost no heap for their code
             mpy_cross(fake, self.fakes / (fake.stem + ".mpy"))
         self.write_config(config)
-        global _fakes_heap
-        if _fakes_heap is None:
-            _fakes_heap = self._measure_fakes()
-        self.fakes_heap = _fakes_heap
+        self.fakes_heap = 0
+        self.fakes_heaps: list[int] = []  # per boot
         (self.state / "schedule").write_text("".join(f"{lo} {hi} {what}\n" for lo, hi, what in schedule))
         self.back_ms = back_ms
         self.process: subprocess.Popen | None = None
@@ -90,10 +87,13 @@ class Board:
         self.boots = 0
 
     def _measure_fakes(self) -> int:
-        """Heap the fakes' own code takes. On the board machine and network are in ROM, so the
-        interpreter gets this much on top of 34 KB: the firmware sees what it would on a board."""
-        scratch = self.state / "measure"
-        scratch.mkdir(exist_ok=True)
+        """Heap the fakes hold once imported, in the board's state as it is now (their
+        schedule, the readings counted so far). On the board machine and network are in ROM,
+        so the interpreter gets this much on top of 34 KB: the firmware sees what it would on a
+        board. Measured on a copy of the state, as importing the fakes touches it."""
+        scratch = self.state.parent / "measure"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(self.state, scratch)
         probe = (
             "import gc\ngc.collect()\nbefore = gc.mem_alloc()\nimport board, time, machine, network\n"
             "gc.collect()\nprint(gc.mem_alloc() - before)\n"
@@ -114,6 +114,8 @@ class Board:
 
     def start(self) -> subprocess.Popen:
         self.boots += 1
+        self.fakes_heap = self._measure_fakes()
+        self.fakes_heaps.append(self.fakes_heap)
         with open(self.output, "a") as console:
             console.write(f"=== boot {self.boots}\n")
         self.process = subprocess.Popen(
@@ -198,7 +200,7 @@ class Board:
     def heap_available(self) -> int:
         """What the firmware had: the heap given, less what the interpreter and the fakes held at boot."""
         bases = [int(e.split()[1]) for e in self.events() if e.startswith("base ")]
-        return HEAP + self.fakes_heap - max(bases)
+        return min(HEAP + given - base for given, base in zip(self.fakes_heaps, bases, strict=False))
 
     def count_taken(self) -> int:
         path = self.state / "taken"

@@ -26,7 +26,7 @@ def station(server, tmp_path, request):
     """A registered device and a board for it, with its proxy and NTP server; (board, key, device id)."""
     station.made = getattr(station, "made", 0) + 1
     mac = f"5c:cf:7f:00:00:{station.made:02x}"  # a device of its own for each test
-    key, device_id = register(server, request.node.name[:40], mac)
+    key, device_id = register(server, f"{station.made} {request.node.name}"[:40], mac)
     board = Board(tmp_path, {}, back_ms=BACK_MS)
     ntp = NtpServer(board)
     proxy = Proxy(board, int(server.url.rsplit(":", 1)[1]))
@@ -142,3 +142,19 @@ def test_a_deep_sleeping_station_keeps_its_readings_through_an_outage(server, st
     for n, value, ms in board.taken()[:20]:
         assert abs(rows.pop(value).timestamp() * 1000 - ms) < 2000, n
     assert len(rows) <= 1  # the 21st, if it was sent before the test stopped the board
+
+
+@pytest.mark.parametrize("left", [600, 300])
+def test_a_squeezed_heap_loses_no_reading_and_doubles_none(server, station, left):
+    """For 20 slots, with a backlog to flush, all but `left` bytes of the heap are held in small
+    pieces: MemoryErrors strike wherever the firmware allocates, and crash the station too."""
+    board, device_id = station
+    board.configure([(11, 40, "outage"), (41, 60, "ok+squeeze")])
+    (board.state / "squeeze_left").write_text(str(left))
+    board.run(readings=81)
+    console = board.console()
+    assert "heap" in console or "MemoryError" in console  # it did bite: "no heap for a batch now"...
+    assert "SAFE MODE" not in console
+    got = values(server, device_id)
+    taken = [value for n, value, _ in board.taken() if n <= 80]
+    assert [v for v in taken if got.count(v) != 1] == []

@@ -108,15 +108,22 @@ class WDT:
         _start_thread()
 
     def feed(self):
+        global _squeeze_next
+        if _squeeze_next:   # the reading is taken: squeeze what the firmware does with it
+            _squeeze_next = False
+            _squeeze()
         now = utime.ticks_ms()
         gap = utime.ticks_diff(now, self._last)
         self._last = now
         if gap > self.gap:
             self.gap = gap
-            board.event("gap %d" % gap)
+            try:
+                board.event("gap %d" % gap)
+            except MemoryError:
+                self.gap = 0   # noted at the next feed
         # the live heap at every feed: what the firmware holds, garbage collected first
         gc.collect()
-        used = gc.mem_alloc()
+        used = gc.mem_alloc() - 240 * len(_blocker)
         if used > self.peak:
             self.peak = used
 
@@ -220,6 +227,23 @@ class I2C:
         buf[1] = raw & 0xFF
 
 
+_blocker = []
+_squeeze_next = False
+
+
+def _squeeze():
+    # "squeeze": hold all but `squeeze_left` bytes of the heap during this slot, in small
+    # pieces scattered where the allocator puts them, as a fragmented heap would
+    gc.collect()
+    left = int(board.read("squeeze_left", "1500") or 1500)
+    for size in (240, 48, 8):   # smaller pieces fill what larger ones no longer fit in
+        try:
+            while gc.mem_free() > left + size + 16:
+                _blocker.append(bytearray(size))
+        except MemoryError:
+            pass
+
+
 def _taken(value_of):
     """Count reading n, as the schedule has it; its value (the BMP280's is fixed)."""
     n = board.reading + 1
@@ -230,6 +254,9 @@ def _taken(value_of):
             pass
     board.reading = n
     board.set_condition(what)
+    global _squeeze_next
+    _blocker.clear()
+    _squeeze_next = "squeeze" in what
     c = 125.0 if what.endswith("glitch") else value_of(n) if value_of else 25.08
     import time
     with open(board.path("taken"), "a") as f:
