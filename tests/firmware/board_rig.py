@@ -272,8 +272,9 @@ class NtpServer:
 class Proxy:
     """Between the board and gunicorn; the board's current condition (its `condition` file) says how:
     `refuse` and `outage`: nothing listens (connection refused); `blackhole`: accepts, never answers;
-    `eNNN`: answers status NNN itself (429 and 503 with Retry-After: 600); anything else: passes the
-    request on. `requests` counts the requests that reached it, by condition."""
+    `eNNN`: answers status NNN itself (429 and 503 with Retry-After: 600); `lost`: passes the request
+    on but drops gunicorn's answer (the server stored it, the board never hears); anything else:
+    passes the request on. `requests` counts the requests that reached it, by condition."""
 
     def __init__(self, board: Board, upstream_port: int):
         self.board = board
@@ -345,7 +346,8 @@ class Proxy:
                     chunk = up.recv(65536)
                     if not chunk:
                         break
-                    conn.sendall(chunk)
+                    if condition != "lost":
+                        conn.sendall(chunk)
         except OSError:
             pass
         finally:

@@ -27,6 +27,7 @@ SCHEDULE = [
     (61, 90, "refuse"),  # nothing listens
     (101, 130, "blackhole"),  # accepts, never answers
     (141, 170, "e500"),
+    (171, 180, "lost"),  # stored, but the answer never reaches the board: it sends them again
     (181, 190, "e403"),  # a revoked key: kept, not dropped
     (191, 200, "e429"),  # with Retry-After: 600
     # 1,440 readings: a day at one a minute, refused connections; one of them a sensor glitch
@@ -173,6 +174,7 @@ def test_a_day_of_outages_and_power_cuts_loses_and_doubles_nothing(server, tmp_p
     )
     assert max(gaps) < 1000
     assert proxy.requests["e429"] <= 2, "Retry-After: 600 keeps the board away for ten readings"
+    assert proxy.requests["lost"] >= 1, "an answer was lost: what the server had stored was sent again"
     assert proxy.requests["blackhole"] <= 10, "a server that never answers is not asked every minute"
 
 
