@@ -38,15 +38,10 @@ run: $(VENV)/.prod-installed .env
 admin: $(VENV)/.prod-installed .env
 	$(MANAGE) createsuperuser
 
-# The MicroPython interpreter (WebAssembly, under Node) that the firmware tests run on.
-tests/firmware/node_modules/.package-lock.json: tests/firmware/package-lock.json
-	npm ci --prefix tests/firmware --no-audit --no-fund --loglevel=error
-
-FIRMWARE_DEPS := $(if $(wildcard tests/firmware/package-lock.json),tests/firmware/node_modules/.package-lock.json)
 
 # The suite on SQLite, then on PostgreSQL in a fresh database if a server answers on 127.0.0.1:5432
 # (or at TEST_POSTGRES_URL); without one it says the PostgreSQL pass was skipped.
-test: $(VENV)/.dev-installed $(FIRMWARE_DEPS)
+test: $(VENV)/.dev-installed
 	bash tests/both_engines.sh $(PY)
 
 # The quick loop while working: SQLite only, without the slow kinds (pyproject.toml's markers:
@@ -76,4 +71,4 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles tests/firmware/node_modules
+	rm -rf $(VENV) staticfiles

@@ -1,203 +1,287 @@
-"""Bounded store of readings that could not be posted yet, oldest first."""
+"""Unsent readings on flash, as ready-to-send JSON lines, with a persisted read position.
+
+Nothing is held only in RAM: a reading the server has not confirmed is a line
+in a file <prefix>.<n> (a ring of `segments` files, at most max_bytes in all;
+when full, the oldest file goes whole: nothing is ever rewritten, which wears
+the flash least). Each line is one JSON object of the batch body,
+'{"field":1,"data":21.5625,"recorded_at":1795237200.125}\\n', so a batch is
+sent by copying lines to the socket: newlines are JSON whitespace. What was
+delivered is remembered in <prefix>.pos ("segment offset"), written after each
+delivered batch; a power cut between a batch and that write sends the batch
+again, which the server ignores for stamped readings.
+
+A line torn by a power cut (FAT keeps part of it, or zeros) is not a valid
+line: it is skipped, never a stall. A file that cannot be read is moved aside
+to <prefix>.bad instead of crashing the station. Readings taken before the
+clock was ever set wait in <prefix>.t ("ticks,field,value") until it is, or,
+after a restart (their ticks are then meaningless), go out without a time.
+"""
+
+LINE_MAX = 96
 
 
-class FlashSpill:
-    """Append-only ring of small files on flash with a hard byte cap.
+def valid(line):
+    return 12 < len(line) <= LINE_MAX and line.startswith(b'{"field":') and line.endswith(b"}\n")
 
-    Readings are spread over `segments` files named <prefix>.<n>, each at most
-    max_bytes // segments long. When a new file would exceed the count, the
-    oldest file is deleted whole: the oldest readings go, nothing is ever
-    rewritten (flash wear), and the total size never exceeds max_bytes.
-    A line is "field,value,stamp\\n" with an empty stamp when the time is not
-    known. What was already sent from the oldest file is remembered in RAM
-    only; after a reboot it is sent again, which the server ignores for
-    stamped readings.
-    """
 
-    def __init__(self, os_module, prefix="backlog", max_bytes=65536, segments=4, log=print):
+def reading_line(field, value, when):
+    """The JSON line of a reading; `when` is Unix seconds as text, or None."""
+    if when is None:
+        return ('{"field":%d,"data":%s}\n' % (field, repr(value))).encode()
+    return ('{"field":%d,"data":%s,"recorded_at":%s}\n' % (field, repr(value), when)).encode()
+
+
+class Backlog:
+    def __init__(self, os_module, prefix="backlog", max_bytes=262144, segments=8, log=print):
         self._os = os_module
         self._prefix = prefix
         self._segments = segments
-        self.segment_bytes = max(64, max_bytes // segments)
+        self.segment_bytes = max(256, max_bytes // segments)
         self._log = log
-        self._segs = []      # [number, lines, bytes] per file, oldest first
-        self._offset = 0     # lines of the oldest file already sent
-        self.dropped = 0
+        self._segs = []          # [[number, bytes], ...] oldest first
+        self._rn = 0             # read position: segment number...
+        self._roff = 0           # ...and byte offset in it
+        self.dropped = 0         # readings lost to the cap, to refusals and torn lines
         self._scan()
 
+    # --- files -----------------------------------------------------------
     def _name(self, n):
         return "%s.%d" % (self._prefix, n)
 
-    def _scan(self):
-        # Pick up what an earlier boot left behind.
+    def _folder(self):
         slash = self._prefix.rfind("/")
-        folder, base = (self._prefix[:slash] or "/", self._prefix[slash + 1:]) if slash >= 0 else ("", self._prefix)
-        names = self._os.listdir(folder) if folder else self._os.listdir()
+        if slash < 0:
+            return "", self._prefix
+        return self._prefix[:slash] or "/", self._prefix[slash + 1:]
+
+    def _scan(self):
+        folder, base = self._folder()
         found = []
-        for name in names:
+        for name in (self._os.listdir(folder) if folder else self._os.listdir()):
             if name.startswith(base + ".") and name[len(base) + 1:].isdigit():
                 found.append(int(name[len(base) + 1:]))
         found.sort()
         for n in found:
-            lines = 0
-            with open(self._name(n)) as f:
-                for _ in f:
-                    lines += 1
-            self._segs.append([n, lines, self._os.stat(self._name(n))[6]])
+            try:
+                st = self._os.stat(self._name(n))
+                if st[0] & 0x4000:   # a directory where a file should be
+                    raise OSError(21)
+                self._segs.append([n, st[6]])
+            except OSError as e:
+                self._aside(n, e)
+        if self._segs:
+            self._repair_tail()
+        self._load_pos()
 
-    def __len__(self):
-        return sum(s[1] for s in self._segs) - self._offset
-
-    def total_bytes(self):
-        return sum(s[2] for s in self._segs)
-
-    def append(self, records):
-        """Write (field, value, stamp) records after the ones already stored."""
-        f = None
+    def _repair_tail(self):
+        # A power cut in an append leaves a last line without its newline:
+        # end it, so the fragment is one invalid line and the next append is whole.
+        seg = self._segs[-1]
+        if seg[1] == 0:
+            return
         try:
-            for field, value, stamp in records:
-                line = "%d,%s,%s\n" % (field, value, "" if stamp is None else stamp)
-                if not self._segs or self._segs[-1][2] + len(line) > self.segment_bytes:
-                    if f:
-                        f.close()
-                        f = None
-                    self._new_segment()
-                if f is None:
-                    f = open(self._name(self._segs[-1][0]), "a")
-                f.write(line)
-                self._segs[-1][1] += 1
-                self._segs[-1][2] += len(line)
-        finally:
-            if f:
-                f.close()
+            with open(self._name(seg[0]), "rb") as f:
+                f.seek(seg[1] - 1)
+                last = f.read(1)
+            if last != b"\n":
+                with open(self._name(seg[0]), "ab") as f:
+                    f.write(b"\n")
+                seg[1] += 1
+        except OSError as e:
+            self._aside(self._segs.pop()[0], e)
 
-    def _new_segment(self):
-        n = self._segs[-1][0] + 1 if self._segs else 0
-        self._segs.append([n, 0, 0])
-        if len(self._segs) > self._segments:
-            self._drop_oldest()
-
-    def _drop_oldest(self):
-        n, lines, _ = self._segs.pop(0)
-        lost = lines - self._offset
-        self._offset = 0
-        if lost > 0:
-            self.dropped += lost
-            self._log("backlog: flash full, dropped %d oldest readings" % lost)
-        self._remove(n)
-
-    def _remove(self, n):
+    def _load_pos(self):
+        self._rn, self._roff = (self._segs[0][0] if self._segs else 0), 0
         try:
-            self._os.remove(self._name(n))
+            with open(self._prefix + ".pos", "rb") as f:
+                raw = f.read(40)
+            # torn (no newline: the offset may be cut short) or garbage: start from the oldest
+            # file; stamped readings are not stored twice
+            if not raw.endswith(b"\n"):
+                return
+            parts = raw.split()
+            n, off = int(parts[0]), int(parts[1])
+        except Exception:
+            return
+        for seg in self._segs:
+            if seg[0] == n and 0 <= off <= seg[1]:
+                self._rn, self._roff = n, off
+                return
+
+    def _save_pos(self):
+        try:
+            if self._segs:
+                with open(self._prefix + ".pos", "w") as f:
+                    f.write("%d %d\n" % (self._rn, self._roff))
+            else:
+                self._os.remove(self._prefix + ".pos")
         except OSError:
             pass
 
-    def read(self, n):
-        """Up to n oldest records from the oldest file, and how many lines they span."""
-        while self._segs:
-            records, span = [], 0
-            with open(self._name(self._segs[0][0])) as f:
-                i = 0
-                for line in f:
-                    i += 1
-                    if i <= self._offset:
-                        continue
-                    span += 1
-                    try:
-                        field, value, stamp = line.strip().split(",")
-                        records.append((int(field), float(value), int(stamp) if stamp else None))
-                    except ValueError:
-                        # a line torn by a power cut: skip it, it goes with the rest
-                        self.dropped += 1
-                    if len(records) >= n:
+    def _aside(self, n, error):
+        name = self._name(n)
+        self._log("backlog: %s unreadable (%r), moved to %s.bad" % (name, error, self._prefix))
+        try:
+            self._remove(self._prefix + ".bad")
+            self._os.rename(name, self._prefix + ".bad")
+        except OSError:
+            self._remove(name)
+
+    def _remove(self, name):
+        try:
+            self._os.remove(name)
+        except OSError:
+            try:
+                self._os.rmdir(name)
+            except OSError:
+                pass
+
+    def _drop_segment(self):
+        n = self._segs.pop(0)[0]
+        self._roff = 0
+        self._rn = self._segs[0][0] if self._segs else n + 1
+        self._remove(self._name(n))
+
+    # --- writing ---------------------------------------------------------
+    def append(self, line):
+        """Keep one reading line (bytes from reading_line) after the others."""
+        segs = self._segs
+        if not segs or segs[-1][1] + len(line) > self.segment_bytes:
+            n = segs[-1][0] + 1 if segs else self._rn
+            segs.append([n, 0])
+            if len(segs) > self._segments:
+                lost = self._lines_unsent(segs[0])
+                self.dropped += lost
+                self._log("backlog: flash full, dropped %d oldest readings" % lost)
+                self._drop_segment()
+                self._save_pos()
+        with open(self._name(segs[-1][0]), "ab") as f:
+            f.write(line)
+        segs[-1][1] += len(line)
+
+    def _lines_unsent(self, seg):
+        count = 0
+        try:
+            with open(self._name(seg[0]), "rb") as f:
+                if seg[0] == self._rn:
+                    f.seek(self._roff)
+                while f.readline(LINE_MAX + 1):
+                    count += 1
+        except OSError:
+            pass
+        return count
+
+    def keep_unsynced(self, ticks, field, value):
+        with open(self._prefix + ".t", "a") as f:
+            f.write("%d,%d,%s\n" % (ticks, field, repr(value)))
+
+    def has_unsynced(self):
+        try:
+            self._os.stat(self._prefix + ".t")
+            return True
+        except OSError:
+            return False
+
+    def stamp_unsynced(self, when_of):
+        """Move readings kept before the clock was set to the queue; when_of(ticks)
+        gives their time as text, or None when unknown (kept from an earlier boot)."""
+        name = self._prefix + ".t"
+        try:
+            with open(name, "rb") as f:
+                while True:
+                    line = f.readline(LINE_MAX + 1)
+                    if not line:
                         break
-            if span:
-                return records, span
-            # the file holds fewer lines than counted (torn write): move on
-            self._offset = 0
-            self._remove(self._segs.pop(0)[0])
-        return [], 0
+                    try:
+                        parts = line.decode().split(",")
+                        if len(parts) != 3 or not line.endswith(b"\n"):
+                            raise ValueError
+                        ticks, field, value = int(parts[0]), int(parts[1]), float(parts[2])
+                    except Exception:
+                        self.dropped += 1   # torn by a power cut, or garbage
+                        continue
+                    self.append(reading_line(field, value, when_of(ticks)))
+        except OSError:
+            return
+        self._remove(name)
 
-    def consume(self, lines):
-        """Forget the oldest `lines` lines (they were delivered)."""
-        while lines > 0 and self._segs:
-            left = self._segs[0][1] - self._offset
-            if lines < left:
-                self._offset += lines
-                return
-            lines -= left
-            self._offset = 0
-            self._remove(self._segs.pop(0)[0])
-
-
-class Backlog:
-    """Readings waiting to be sent, oldest first.
-
-    RAM holds up to `capacity` readings. When it is full and a FlashSpill is
-    given, the older half is moved to flash; without one, the oldest reading
-    is dropped and counted. Readings leave only through remove(), which the
-    caller calls after the server confirmed them.
-    """
-
-    def __init__(self, capacity=120, spill=None, log=print):
-        self.capacity = max(2, capacity)
-        # (field, value, stamp, ticks_ms when read); stamp = seconds since
-        # 2000-01-01 UTC, or None while the clock was never set
-        self._ram = []
-        self._spill = spill
-        self._log = log
-        self._dropped = 0
-        self._pending = None     # ("flash", lines) or ("ram", count) from the last peek
+    # --- reading ---------------------------------------------------------
+    def pending_bytes(self):
+        total = -self._roff if self._segs else 0
+        for seg in self._segs:
+            total += seg[1]
+        return total
 
     def __len__(self):
-        return len(self._ram) + (len(self._spill) if self._spill is not None else 0)
+        return self.pending_bytes()
 
-    @property
-    def dropped(self):
-        return self._dropped + (self._spill.dropped if self._spill is not None else 0)
+    def batch(self, limit):
+        """(count, body bytes, end offset) of the next up to `limit` valid lines,
+        all in one file; (0, 0, 0) when nothing is left. Invalid lines before
+        them are skipped for good."""
+        while self._segs:
+            seg = self._segs[0]
+            if self._rn != seg[0]:
+                self._rn, self._roff = seg[0], 0
+            count = body = 0
+            off = end = self._roff
+            try:
+                with open(self._name(seg[0]), "rb") as f:
+                    f.seek(off)
+                    while count < limit:
+                        line = f.readline(LINE_MAX + 1)
+                        if not line:
+                            break
+                        off += len(line)
+                        if valid(line):
+                            count += 1
+                            body += len(line) + (1 if count > 1 else 0)
+                            end = off
+                        elif count:
+                            break    # the next batch starts with it, and skips it
+                        else:
+                            self.dropped += 1
+                            self._log("backlog: torn line skipped")
+                            self._roff = end = off
+            except OSError as e:
+                self._segs.pop(0)
+                self._aside(seg[0], e)
+                self._roff = 0
+                continue
+            if count:
+                return count, body, end
+            # nothing valid left in this file: it is done
+            self._drop_segment()
+            self._save_pos()
+        return 0, 0, 0
 
-    def in_ram(self):
-        return len(self._ram)
+    def emit(self, send, end):
+        """Write the valid lines from the read position to `end` with send()."""
+        first = True
+        with open(self._name(self._rn), "rb") as f:
+            f.seek(self._roff)
+            off = self._roff
+            while off < end:
+                line = f.readline(LINE_MAX + 1)
+                if not line:
+                    break
+                off += len(line)
+                if valid(line):
+                    if not first:
+                        send(b",")
+                    send(line)
+                    first = False
 
-    def add(self, field, value, stamp, ticks):
-        if len(self._ram) >= self.capacity:
-            if self._spill is not None:
-                half = self.capacity // 2
-                self._spill.append([(r[0], r[1], r[2]) for r in self._ram[:half]])
-                del self._ram[:half]
-            else:
-                del self._ram[0]
-                self._dropped += 1
-        self._ram.append((field, value, stamp, ticks))
+    def advance(self, end):
+        """The lines up to `end` were delivered (or refused): never send them again."""
+        self._roff = end
+        if self._segs and end >= self._segs[0][1]:
+            self._drop_segment()
+        self._save_pos()
 
-    def backdate(self, stamp_at):
-        """Stamp readings taken before the clock was set, using when they were read.
-
-        stamp_at(ticks) gives the stamp of a ticks_ms value, or None.
-        """
-        for i in range(len(self._ram)):
-            r = self._ram[i]
-            if r[2] is None:
-                stamp = stamp_at(r[3])
-                if stamp is not None:
-                    self._ram[i] = (r[0], r[1], stamp, r[3])
-
-    def peek(self, n):
-        """Up to n oldest readings as (field, value, stamp); flash ones come first."""
-        if self._spill is not None and len(self._spill):
-            records, span = self._spill.read(n)
-            self._pending = ("flash", span)
-            return records
-        self._pending = ("ram", min(n, len(self._ram)))
-        return [(r[0], r[1], r[2]) for r in self._ram[:n]]
-
-    def remove(self):
-        """Drop what the last peek() returned (after the server took it)."""
-        if self._pending is None:
-            return
-        where, count = self._pending
-        self._pending = None
-        if where == "flash":
-            self._spill.consume(count)
-        else:
-            del self._ram[:count]
+    def skip_one(self):
+        """Drop the next valid line (the server refused it)."""
+        count, _, end = self.batch(1)
+        if count:
+            self.dropped += 1
+            self.advance(end)

@@ -1,51 +1,58 @@
-"""Watchdog: the hardware WDT plus a timer-driven guard that resets a hung board."""
+"""Watchdog: the ESP8266's soft WDT, fed by a timer only while the station loop makes progress."""
+
+FEED_MS = 500   # timer period: well inside the chip's ~3.2 s soft-WDT window
 
 
 class Watchdog:
-    """Feed it at least every timeout_ms or the board resets.
-
-    machine.WDT alone is not enough on the ESP8266: the system feeds it as
-    long as the interpreter runs, so a Python loop stuck waiting would never
-    be caught. A periodic machine.Timer checks when feed() was last called
-    and calls machine.reset() when that is longer than timeout_ms ago.
+    """On the ESP8266, machine.WDT() takes no timeout (anything but 5000 is a
+    ValueError) and, once made, the chip resets about 3.2 s after the last
+    wdt.feed(), whatever Python is waiting on. So a periodic machine.Timer
+    feeds it every FEED_MS; its callback runs during sleep_ms, socket waits and
+    DNS lookups. The timer feeds only while progress() was called within
+    timeout_ms: every wait the firmware makes is bounded well below that, and
+    a loop truly stuck for timeout_ms stops the feeding, so the chip resets
+    3.2 s later. arm=False (safe mode) makes no WDT at all.
     """
 
-    def __init__(self, machine, clock, timeout_ms=90000, log=print):
-        self._machine = machine
+    def __init__(self, machine, clock, timeout_ms=90000, log=print, arm=True):
         self._clock = clock
         self.timeout_ms = timeout_ms
-        self._log = log
         self._last = clock.ticks_ms()
-        self.feeds = 0
         self._hw = None
         self._timer = None
+        self._held = False
+        if not arm:
+            return
         try:
-            try:
-                self._hw = machine.WDT(timeout=timeout_ms)
-            except (TypeError, ValueError):   # the ESP8266 takes no timeout
-                self._hw = machine.WDT()
+            self._hw = machine.WDT()
         except Exception as e:
             log("watchdog: no hardware WDT: %r" % e)
+        if self._hw is None:
+            return
         try:
             self._timer = machine.Timer(-1)
-            self._timer.init(period=5000, mode=machine.Timer.PERIODIC, callback=self._check)
+            self._timer.init(period=FEED_MS, mode=machine.Timer.PERIODIC, callback=self._tick)
         except Exception as e:
-            log("watchdog: no timer guard: %r" % e)
+            log("watchdog: no feeding timer: %r" % e)
+
+    def armed(self):
+        return self._hw is not None
+
+    def progress(self):
+        """The loop went round (or a bounded wait is still going): keep feeding."""
+        self._last = self._clock.ticks_ms()
+        self.feed()
 
     def feed(self):
-        self._last = self._clock.ticks_ms()
-        self.feeds += 1
-        if self._hw is not None:
+        if self._hw is not None and (
+                self._held or self._clock.ticks_diff(self._clock.ticks_ms(), self._last) < self.timeout_ms):
             self._hw.feed()
 
-    def _check(self, _timer):
-        if self._clock.ticks_diff(self._clock.ticks_ms(), self._last) > self.timeout_ms:
-            print("watchdog: not fed for %d s, resetting" % (self.timeout_ms // 1000))
-            self._machine.reset()
+    def _tick(self, _timer):
+        self.feed()
 
-    def stop(self):
-        """Stop the timer guard (before dropping to the REPL). The hardware WDT
-        cannot be stopped once started; on the ESP8266 it does not bite anyway."""
-        if self._timer is not None:
-            self._timer.deinit()
-            self._timer = None
+    def hold(self):
+        """Ctrl-C: the WDT cannot be stopped once made, so the timer keeps feeding
+        it unconditionally while the user works at the REPL."""
+        self._held = True
+        self.feed()

@@ -117,6 +117,8 @@ class WDT:
     instances = []
 
     def __init__(self, id=0, timeout=5000):
+        if timeout != 5000:
+            raise ValueError("timeout must be 5000")  # the ESP8266 port (machine_wdt.c)
         self.timeout = timeout
         self.feeds = 0
         WDT.instances.append(self)
@@ -149,9 +151,28 @@ class Timer:
             self.callback(self)
 
 
+PWRON_RESET, WDT_RESET, SOFT_RESET, DEEPSLEEP_RESET = 0, 1, 4, 5
+cause = PWRON_RESET
+rtc_memory = b""
+
+
+def reset_cause():
+    return cause
+
+
+class RTC:
+    def memory(self, data=None):
+        global rtc_memory
+        if data is None:
+            return rtc_memory
+        rtc_memory = bytes(data)
+
+
 def reset_fakes():
-    global resets
+    global resets, cause, rtc_memory
     resets = 0
+    cause = PWRON_RESET
+    rtc_memory = b""
     devices.clear()
     WDT.instances = []
     Timer.instances = []
