@@ -15,11 +15,12 @@ from devices.selectors import readable_device
 from iotserver.credentials import client_address, thingspeak_header_key
 from iotserver.parsers import parse_json
 from iotserver.refusals import Forbidden, NotFound, Refused, answers_refusals, plain_text
-from iotserver.times import parse_moment, shifted, zone_of
+from iotserver.times import parse_moment, shifted
 from readings.ingest import ingest
-from readings.rules import NewReading, value_from
+from readings.rules import NewReading
 from readings.services import MAX_BATCH
 from thingspeak_compat import feeds
+from thingspeak_compat.updates import update_readings as _update_readings
 
 MAX_BODY = 2_000_000  # a full bulk update of 1,000 readings is far smaller
 
@@ -49,32 +50,6 @@ def _read_refusal(refusal: Refused, fmt: str = "json", **_) -> HttpResponse:
     if fmt == "json":
         return _json_refusal(refusal)
     return _plain(refusal.reason + "\n", status=refusal.status)
-
-
-def _value(raw: object, name: str) -> float:
-    try:
-        return value_from(raw)
-    except Refused:
-        raise Refused(f"{name} must be a number") from None
-
-
-def _update_readings(params) -> list[NewReading]:
-    """An update's fields as readings, all at one moment. status, lat, long and elevation are ignored."""
-    recorded_at = (
-        parse_moment(params["created_at"], what="created_at", zone=zone_of(params))
-        if params.get("created_at")
-        else None
-    )
-    readings = []
-    for number in FIELD_NUMBERS:
-        raw = params.get(f"field{number}")
-        if raw is not None and raw != "":
-            readings.append(
-                NewReading(field=number, value=_value(raw, f"field{number}"), recorded_at=recorded_at)
-            )
-    if not readings:
-        raise Refused("no field1..field8 in the update")
-    return readings
 
 
 def _update_params(request: HttpRequest) -> dict:
