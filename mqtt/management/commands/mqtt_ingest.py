@@ -1,0 +1,137 @@
+"""mqtt_ingest: the MQTT subscriber, a long-running process beside gunicorn (make run, systemd)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from paho.mqtt.client import MQTT_ERR_SUCCESS, Client, MQTTMessage
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from mqtt.broker import DynamicSecurity, DynamicSecurityError, broker_address, new_client
+from mqtt.incoming import Message, receive
+from mqtt.outbox import Outbox
+from mqtt.topics import INGEST_FILTERS, STATUS, server_acls
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Take readings from the MQTT broker (MQTT_URL) into the database, and publish them out."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between the outbox's looks (default 1)."
+        )
+        parser.add_argument(
+            "--no-setup",
+            action="store_true",
+            help="Do not give MQTT_URL's login its ACLs through the dynamic-security plugin at start "
+            "(a broker configured by hand).",
+        )
+
+    def handle(self, *args, interval: float = 1.0, no_setup: bool = False, **options) -> str:
+        if not settings.MQTT_URL:
+            return "MQTT_URL is not set: MQTT is off."
+        address = broker_address()
+        if not no_setup:
+            try:
+                with DynamicSecurity(address) as broker:
+                    broker.ensure_server_role(server_acls())
+            except DynamicSecurityError as error:
+                logger.warning("mqtt_ingest: could not set up the server's ACLs (%s); going on", error)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        subscriber = Subscriber(address, session=settings.MQTT_CLIENT_ID)
+        subscriber.start()
+        outbox = Outbox(subscriber.client)
+        logger.info("mqtt_ingest: connecting to %s:%s as %s", address.host, address.port, address.username)
+        while not stop.wait(interval):
+            subscriber.recover()
+            if not subscriber.connected.is_set():
+                continue
+            try:
+                outbox.tick()
+            except Exception:
+                # Publishing out is best effort: it must never stop readings coming in.
+                logger.exception("mqtt_ingest: publishing out failed; trying again")
+            finally:
+                close_old_connections()
+        subscriber.stop()
+        return "mqtt_ingest stopped."
+
+
+class Subscriber:
+    """A persistent QoS 1 session: each message acknowledged only once its readings are committed."""
+
+    def __init__(self, address, *, session: str) -> None:
+        self.address = address
+        self.session = session
+        self.connected = threading.Event()
+        self.broken = threading.Event()  # a message could not be dealt with: reconnect to get it again
+        self.client: Client = new_client(session, manual_ack=True)
+        self.client.username_pw_set(address.username, address.password)
+        # Home Assistant shows the stations unavailable while the subscriber is gone.
+        self.client.will_set(STATUS, "offline", qos=1, retain=True)
+        self.client.on_connect = self.on_connect
+        self.client.on_disconnect = lambda *_: self.connected.clear()
+        self.client.on_message = self.on_message
+
+    def start(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = settings.MQTT_SESSION_EXPIRY_SECONDS
+        # clean_start=False: the broker keeps what was sent while the subscriber was away.
+        self.client.connect_async(
+            self.address.host, self.address.port, keepalive=60, clean_start=False, properties=properties
+        )
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.publish(STATUS, "offline", qos=1, retain=True)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def recover(self) -> None:
+        if self.broken.is_set():
+            self.broken.clear()
+            close_old_connections()
+            self.client.loop_stop()
+            self.client.reconnect()
+            self.client.loop_start()
+
+    def on_connect(self, client: Client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            logger.error("mqtt_ingest: the broker refused the login: %s", reason_code)
+            return
+        options = SubscribeOptions(qos=1)
+        client.subscribe([(topic, options) for topic in INGEST_FILTERS])
+        client.publish(STATUS, "online", qos=1, retain=True)
+        logger.info("mqtt_ingest: connected (session %s)", "resumed" if flags.session_present else "new")
+        self.connected.set()
+
+    def on_message(self, client: Client, userdata, message: MQTTMessage) -> None:
+        if self.broken.is_set():
+            return  # not acknowledged: the broker sends it again after the reconnect
+        incoming = Message(
+            topic=message.topic,
+            payload=message.payload,
+            packet_id=message.mid if message.qos else 0,
+            dup=bool(message.dup),
+        )
+        try:
+            receive(session=self.session, message=incoming)
+        except Exception:
+            # The database gone away, a disk full: leave the message unacknowledged and reconnect.
+            logger.exception("mqtt_ingest: could not store a message on %s; will retry", message.topic)
+            self.broken.set()
+            client.disconnect()
+            return
+        if message.qos and client.ack(message.mid, message.qos) != MQTT_ERR_SUCCESS:
+            logger.warning("mqtt_ingest: could not acknowledge packet %s", message.mid)
