@@ -44,8 +44,8 @@ def account_key(account: Account) -> str:
     return base64.urlsafe_b64encode(digest[:24]).decode()
 
 
-def credentials_issue(*, device: Device, broker: DynamicSecurity) -> Credentials:
-    """A new login for the device, replacing any earlier one (whose key is revoked)."""
+def account_replace(*, device: Device) -> Credentials:
+    """A new login for the device in the database, replacing any earlier one (whose key is revoked)."""
     with transaction.atomic():
         old = Account.objects.filter(device=device).select_related("api_key").first()
         if old is not None:
@@ -55,14 +55,21 @@ def credentials_issue(*, device: Device, broker: DynamicSecurity) -> Credentials
         password = account_key(account)
         account.api_key = key_issue(device=device, key=password).api_key
         account.save()
+    return Credentials(account.username, password)
+
+
+def credentials_issue(*, device: Device, broker: DynamicSecurity) -> Credentials:
+    """A new login for the device, on the broker too: it may publish on its own topics only."""
+    with transaction.atomic():
+        issued = account_replace(device=device)
         # Inside the transaction: if the broker refuses, nothing changes here either.
         broker.replace_client(
-            username=account.username,
-            password=password,
-            rolename=account.username,
+            username=issued.username,
+            password=issued.password,
+            rolename=issued.username,
             acls=device_acls(device),
         )
-    return Credentials(account.username, password)
+    return issued
 
 
 def home_assistant_credentials_issue(*, broker: DynamicSecurity) -> Credentials:

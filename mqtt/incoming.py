@@ -28,7 +28,7 @@ from django.utils.timezone import now
 from rest_framework import serializers
 
 from devices.mac import normalise_mac
-from devices.models import Device
+from devices.models import FIELD_NUMBERS, Device
 from iotserver.api import first_message
 from iotserver.parsers import parse_json
 from iotserver.refusals import Forbidden, NotFound, Refused
@@ -102,9 +102,9 @@ def parse_message(topic: str, payload: bytes) -> Parsed:
         return Parsed(device, update_readings(params), mac=None, channel=device.pk)
     if match := CHANNEL_FIELD.fullmatch(topic):
         device = _channel_device(match[1])
-        readings = update_readings({f"field{match[2]}": _text(payload).strip()})
-        if len(readings) != 1:  # field0, field9: not a field ThingSpeak has
+        if int(match[2]) not in FIELD_NUMBERS:
             raise Refused(f"field{match[2]} is not one of field1..field8")
+        readings = update_readings({f"field{match[2]}": _text(payload).strip()})
         return Parsed(device, readings, mac=None, channel=device.pk)
     if match := JSON_READINGS.fullmatch(topic):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from devices.models import Device
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                     issued = home_assistant_credentials_issue(broker=broker)
                 else:
                     issued = credentials_issue(device=found, broker=broker)
-        except DynamicSecurityError as error:
+        except (DynamicSecurityError, ImproperlyConfigured) as error:
             raise CommandError(str(error)) from None
         if found is not None:
             self.stdout.write(

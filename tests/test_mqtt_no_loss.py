@@ -1,0 +1,78 @@
+"""No loss between broker and database: 5,000 readings at QoS 1 while the subscriber is killed twice
+(SIGKILL, no goodbye) and started again are all stored, each exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tests.live import gunicorn_server
+from tests.mosquitto import mosquitto
+from tests.mqtt_clients import MqttLogin, SubscriberProcess
+from tests.test_mqtt_live import station
+
+pytestmark = [pytest.mark.live, pytest.mark.load]
+
+MESSAGES = 5000
+KILL_AT = (1500, 3500)  # stored readings at which the subscriber is killed
+BOUND_SECONDS = 300
+
+
+def test_5000_readings_survive_two_kills_of_the_subscriber_exactly_once(tmp_path):
+    with (
+        mosquitto(tmp_path / "mosquitto") as broker,
+        gunicorn_server(tmp_path, workers=1, extra_env={"MQTT_URL": broker.url}) as server,
+    ):
+        porch = station(server, "Porch")
+        subscriber = SubscriberProcess(server, tmp_path)
+        subscriber.start()
+        board = MqttLogin(broker, porch["username"], porch["password"])
+        started = time.monotonic()
+
+        def stored() -> int:
+            return server.query(f"SELECT COUNT(*) FROM readings_reading WHERE device_id = {porch['id']}")[0][
+                0
+            ]
+
+        # ThingSpeak's form without created_at: stamped on arrival, the case where only the
+        # subscriber's record of delivered packets tells a redelivery from a new message.
+        sent = [
+            board.client.publish(f"channels/{porch['id']}/publish", f"field1={-40 + n / 100:.2f}", qos=1)
+            for n in range(MESSAGES)
+        ]
+        publishing = threading.Thread(target=lambda: [info.wait_for_publish(120) for info in sent])
+        publishing.start()
+        try:
+            for threshold in KILL_AT:
+                while stored() < threshold:
+                    assert time.monotonic() - started < BOUND_SECONDS, f"only {stored()} stored"
+                    time.sleep(0.02)
+                subscriber.kill()
+                subscriber.start()
+            while stored() < MESSAGES:
+                assert time.monotonic() - started < BOUND_SECONDS, f"only {stored()} stored"
+                time.sleep(0.1)
+            elapsed = time.monotonic() - started
+            publishing.join(60)
+            assert all(info.is_published() for info in sent)
+            time.sleep(2)  # anything redelivered late would be stored by now
+        finally:
+            subscriber.stop()
+            board.close()
+
+        values = [
+            round(value, 2)
+            for (value,) in server.query(
+                f"SELECT value FROM readings_reading WHERE device_id = {porch['id']}"
+            )
+        ]
+        redelivered = subscriber.logs().count("was stored already")
+        print(
+            f"\n{MESSAGES} messages, subscriber killed twice: {len(values)} stored, "
+            f"{len(values) - len(set(values))} duplicates, {redelivered} redeliveries recognised, "
+            f"{elapsed:.1f} s"
+        )
+        assert len(values) == MESSAGES
+        assert sorted(values) == [round(-40 + n / 100, 2) for n in range(MESSAGES)]
