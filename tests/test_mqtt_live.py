@@ -4,6 +4,7 @@ devices apart, and Home Assistant and ThingSpeak clients see what is stored by a
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 
@@ -215,3 +216,124 @@ def test_readings_from_any_path_reach_thingspeak_subscribers_and_home_assistant(
     assert home.received("iotserver/status") == b"online"
     board.close()
     home.close()
+
+
+# Home Assistant's MQTT sensor schema (homeassistant/components/mqtt/sensor.py and its shared
+# entity and device schemas): the keys it knows (an unknown key makes the whole config invalid),
+# the units it accepts for our device classes, and the rules between them.
+SENSOR_KEYS = {
+    "availability", "availability_mode", "availability_template", "availability_topic", "default_entity_id",
+    "device", "device_class", "enabled_by_default", "encoding", "entity_category", "entity_picture",
+    "expire_after", "force_update", "icon", "json_attributes_template", "json_attributes_topic",
+    "last_reset_value_template", "name", "object_id", "options", "origin", "payload_available",
+    "payload_not_available", "platform", "qos", "state_class", "state_topic", "suggested_display_precision",
+    "unique_id", "unit_of_measurement", "value_template",
+}  # fmt: skip
+DEVICE_KEYS = {
+    "configuration_url", "connections", "hw_version", "identifiers", "manufacturer", "model", "model_id",
+    "name", "serial_number", "suggested_area", "sw_version", "via_device",
+}  # fmt: skip
+UNITS = {
+    "temperature": {"°C", "°F", "K"},
+    "pressure": {"cbar", "bar", "hPa", "mmHg", "inHg", "kPa", "mbar", "Pa", "psi"},
+    "humidity": {"%"},
+}
+STATE_CLASSES = {"measurement", "total", "total_increasing"}
+DISCOVERY_TOPIC = re.compile(r"homeassistant/sensor/([a-zA-Z0-9_-]+/)?[a-zA-Z0-9_-]+/config")
+
+
+def home_assistant_would_refuse(topic: str, config: dict) -> list[str]:
+    """What Home Assistant would log instead of adding this sensor; empty when it adds it."""
+    problems = []
+    if not DISCOVERY_TOPIC.fullmatch(topic):
+        problems.append(f"{topic} is not a sensor discovery topic")
+    problems += [f"unknown key {key}" for key in set(config) - SENSOR_KEYS]
+    for key in ("state_topic", "availability_topic", "json_attributes_topic"):
+        value = config.get(key)
+        if value is not None and (not isinstance(value, str) or not value or set(value) & {"+", "#"}):
+            problems.append(f"{key} must be a topic without wildcards")
+    if "state_topic" not in config:
+        problems.append("state_topic is required")
+    device = config.get("device")
+    if device is not None:
+        if not config.get("unique_id"):
+            problems.append("a sensor with a device needs a unique_id")
+        if not (device.get("identifiers") or device.get("connections")):
+            problems.append("device needs identifiers or connections")
+        problems += [f"unknown device key {key}" for key in set(device) - DEVICE_KEYS]
+    if "origin" in config and not config["origin"].get("name"):
+        problems.append("origin needs a name")
+    device_class, unit = config.get("device_class"), config.get("unit_of_measurement")
+    if device_class == "enum":
+        if not config.get("options") or unit is not None or "state_class" in config:
+            problems.append("an enum sensor has options, and neither a unit nor a state_class")
+    elif device_class is not None and unit not in UNITS.get(device_class, ()):
+        problems.append(f"{unit!r} is not a unit of {device_class}")
+    if "options" in config and device_class != "enum":
+        problems.append("options only with the device class enum")
+    if "state_class" in config and config["state_class"] not in STATE_CLASSES:
+        problems.append(f"state_class {config['state_class']!r}")
+    return problems
+
+
+def test_every_discovery_config_is_one_home_assistant_accepts(server, broker, subscriber):
+    fields = {
+        "Barometer": (3, "pressure", "hPa", "Pressure", "1013.5"),
+        "Shed": (4, "temperature", "degrees", "Odd unit", "5"),
+    }
+    for name, (number, kind, unit, label, value) in fields.items():
+        registered = station(server, name, placement="other", field=number)
+        server.query(
+            f"UPDATE devices_field SET kind = '{kind}', unit = '{unit}', label = '{label}' "
+            f"WHERE device_id = {registered['id']}"
+        )
+        # A field the outbox has not announced yet is announced with its first reading.
+        query = urllib.parse.urlencode({"api_key": registered["key"], f"field{number}": value})
+        assert request(f"{server.url}/update?{query}")[0] == 200
+    home = MqttLogin(broker, *server.manage("mqtt_credentials", "--home-assistant").splitlines()[-2:])
+    home.subscribe("homeassistant/#")
+
+    def configs() -> dict[str, dict]:
+        return {t: json.loads(p) for t, p, retained in home.messages if t.endswith("/config")}
+
+    names = lambda: {config["name"] for config in configs().values()}  # noqa: E731
+    wait_for(lambda: {"Pressure", "Odd unit", "Window advice"} <= names(), "the retained configs")
+    found = configs()
+    assert {t: home_assistant_would_refuse(t, c) for t, c in found.items()} == {t: [] for t in found}
+    by_name = {c["name"]: c for c in found.values()}
+    assert (by_name["Pressure"]["device_class"], by_name["Pressure"]["unit_of_measurement"]) == (
+        "pressure",
+        "hPa",
+    )
+    assert "device_class" not in by_name["Odd unit"]  # shown, as a plain number, rather than refused
+    assert by_name["Window advice"]["options"] == ["open", "shut", "even", "unknown"]
+    assert all(retained for t, _, retained in home.messages if t.endswith("/config"))
+    home.close()
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    """A broker of its own: the test database's device ids would clash with the live server's logins."""
+    with mosquitto(tmp_path / "mosquitto") as running:
+        yield running
+
+
+def test_the_admin_issues_a_login_and_shows_its_password_once(admin_client, settings, own_broker, outside):
+    broker = own_broker
+    settings.MQTT_URL = broker.url
+    device = outside.api_key.device
+
+    answer = admin_client.post(
+        "/admin/devices/device/",
+        {"action": "issue_mqtt_login", "_selected_action": [device.pk]},
+        follow=True,
+    )
+
+    (shown,) = [str(m) for m in answer.context["messages"] if "MQTT login" in str(m)]
+    password = re.search(r"password (\S+) —", shown)[1]
+    board = MqttLogin(broker, f"station-{device.pk}", password)
+    assert not board.connack.is_failure
+    assert not board.publish(f"channels/{device.pk}/publish", "field1=20").is_failure
+    assert board.publish("channels/999999/publish", "field1=20").value == NOT_AUTHORIZED
+    board.close()
+    assert password not in admin_client.get("/admin/mqtt/account/").content.decode()
