@@ -49,14 +49,13 @@ def _config(folder: Path, port: int, dynsec: Path) -> str:
         "listener 1883 0.0.0.0": f"listener {port} 127.0.0.1",
         "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so": plugin,
         "/var/lib/mosquitto/dynamic-security.json": str(dynsec),
-        "persistence_location /var/lib/mosquitto/": f"persistence_location {folder}/",
     }
     for old, new in replaced.items():
         assert old in config, f"deploy/mosquitto-iotserver.conf no longer has {old!r}"
         config = config.replace(old, new)
     # Run as root (a CI container), Mosquitto would switch to the user `mosquitto`, which cannot
     # write this folder; as anyone else the option is ignored.
-    return config + f"\nuser {getpass.getuser()}\nlog_type all\n"
+    return config + f"\npersistence_location {folder}/\nuser {getpass.getuser()}\nlog_type all\n"
 
 
 @contextmanager
