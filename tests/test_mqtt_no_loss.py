@@ -76,3 +76,45 @@ def test_5000_readings_survive_two_kills_of_the_subscriber_exactly_once(tmp_path
         )
         assert len(values) == MESSAGES
         assert sorted(values) == [round(-40 + n / 100, 2) for n in range(MESSAGES)]
+
+
+def test_messages_stored_but_never_acknowledged_are_not_stored_again_when_redelivered(
+    transactional_db, tmp_path, outside, settings, caplog
+):
+    # The instant a kill may land in: after the commit, before the acknowledgement. Here the first
+    # subscriber never acknowledges and then loses its connection without a goodbye.
+    from mqtt.accounts import credentials_issue
+    from mqtt.broker import DynamicSecurity, broker_address
+    from mqtt.management.commands.mqtt_ingest import Subscriber
+    from readings.models import Reading
+
+    device = outside.api_key.device
+    with mosquitto(tmp_path / "mosquitto") as broker:
+        settings.MQTT_URL = broker.url
+        with DynamicSecurity() as control:
+            issued = credentials_issue(device=device, broker=control)
+        first = Subscriber(broker_address(), session="redelivery-test")
+        first.client.ack = lambda mid, qos: 0  # stored, never acknowledged
+        first.start()
+        assert first.connected.wait(15)
+        board = MqttLogin(broker, issued.username, issued.password)
+        for n in range(5):
+            board.publish(f"channels/{device.pk}/publish", f"field1={n}")  # stamped on arrival
+        deadline = time.monotonic() + 20
+        while Reading.objects.filter(device=device).count() < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        first.client.loop_stop()
+        first.client.socket().close()  # no DISCONNECT: the broker keeps the five in flight
+
+        with caplog.at_level("INFO", logger="mqtt.incoming"):
+            second = Subscriber(broker_address(), session="redelivery-test")
+            second.start()
+            deadline = time.monotonic() + 20
+            while caplog.text.count("was stored already") < 5:
+                assert time.monotonic() < deadline, caplog.text
+                time.sleep(0.05)
+            second.stop()
+        board.close()
+
+    assert sorted(Reading.objects.filter(device=device).values_list("value", flat=True)) == [0, 1, 2, 3, 4]
