@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.db.models import Max
 from django.utils.timezone import now
 from paho.mqtt.client import Client
@@ -35,6 +36,10 @@ from readings.selectors import fields_with_latest
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
+# On PostgreSQL a reading's id is taken before its transaction commits, so a lower id can become
+# visible after a higher one: each look reaches this many ids back for any that appeared late.
+# SQLite commits one writer at a time, in id order.
+LOOKBACK = {"postgresql": 500}
 REANNOUNCE_SECONDS = 600  # renamed stations and changed units reach Home Assistant within this
 # The advice changes with readings and with time (a station going quiet): asked again after new
 # readings, at most this often, and at least every minute.
@@ -53,6 +58,8 @@ class Outbox:
     def __init__(self, client: Client) -> None:
         self.client = client
         self.after_id: int | None = None
+        self.lookback = LOOKBACK.get(connection.vendor, 0)
+        self.recent: set[int] = set()  # ids published within the lookback
         self.announced: set[tuple[int, int]] = set()
         self.announced_at = 0.0
         self.shown: dict[tuple[int, int], datetime] = {}  # each state's reading time, newest wins
@@ -86,14 +93,24 @@ class Outbox:
         """Publish what was stored since the last tick; how many readings that was."""
         if self.after_id is None:
             self.after_id = Reading.objects.aggregate(last=Max("id"))["last"] or 0
+            if self.lookback:  # what is there already counts as published
+                window = Reading.objects.filter(id__gt=self.after_id - self.lookback)
+                self.recent = set(window.values_list("id", flat=True))
             self.announce()
-        rows = list(
-            Reading.objects.filter(id__gt=self.after_id)
+        seen = list(
+            Reading.objects.filter(id__gt=self.after_id - self.lookback)
             .order_by("id")
-            .values_list("id", "device_id", "field", "value", "recorded_at")[:BATCH]
+            .values_list("id", "device_id", "field", "value", "recorded_at")[: BATCH + self.lookback]
         )
+        rows = [
+            row for row in seen if row[0] > self.after_id or (self.lookback and row[0] not in self.recent)
+        ]
+        if seen:
+            self.after_id = max(self.after_id, seen[-1][0])
+        if self.lookback:
+            self.recent = {id_ for id_ in self.recent if id_ > self.after_id - self.lookback}
+            self.recent.update(row[0] for row in rows)
         if rows:
-            self.after_id = rows[-1][0]
             if any((device_id, field) not in self.announced for _, device_id, field, _, _ in rows):
                 self.announce()
             self._channels(rows)
