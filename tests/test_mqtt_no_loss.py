@@ -118,3 +118,45 @@ def test_messages_stored_but_never_acknowledged_are_not_stored_again_when_redeli
         board.close()
 
     assert sorted(Reading.objects.filter(device=device).values_list("value", flat=True)) == [0, 1, 2, 3, 4]
+
+
+def test_a_message_that_could_not_be_stored_is_taken_again_after_a_reconnect(
+    transactional_db, tmp_path, outside, settings, monkeypatch
+):
+    from mqtt.accounts import credentials_issue
+    from mqtt.broker import DynamicSecurity, broker_address
+    from mqtt.management.commands import mqtt_ingest
+    from readings.models import Reading
+
+    failures = []
+
+    def flaky_receive(**kwargs):
+        if not failures:
+            failures.append(kwargs["message"].topic)
+            raise RuntimeError("database is locked")  # what a real outage raises is no Refused
+        return receive(**kwargs)
+
+    receive = mqtt_ingest.receive
+    monkeypatch.setattr(mqtt_ingest, "receive", flaky_receive)
+    monkeypatch.setattr(mqtt_ingest, "RETRY_SECONDS", 0)
+    device = outside.api_key.device
+    with mosquitto(tmp_path / "mosquitto") as broker:
+        settings.MQTT_URL = broker.url
+        with DynamicSecurity() as control:
+            issued = credentials_issue(device=device, broker=control)
+        subscriber = mqtt_ingest.Subscriber(broker_address(), session="flaky-test")
+        subscriber.start()
+        assert subscriber.connected.wait(15)
+        board = MqttLogin(broker, issued.username, issued.password)
+        board.publish(f"channels/{device.pk}/publish", "field1=17.5")
+
+        deadline = time.monotonic() + 20
+        while not Reading.objects.filter(device=device).exists():
+            assert time.monotonic() < deadline
+            subscriber.recover()  # as mqtt_ingest's main loop does
+            time.sleep(0.1)
+        time.sleep(1)
+        subscriber.stop()
+        board.close()
+
+    assert failures and list(Reading.objects.filter(device=device).values_list("value", flat=True)) == [17.5]

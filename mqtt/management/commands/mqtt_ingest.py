@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -20,6 +21,8 @@ from mqtt.outbox import Outbox
 from mqtt.topics import INGEST_FILTERS, STATUS, server_acls
 
 logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5  # after a failed store (the database away), before the message is asked for again
 
 
 class Command(BaseCommand):
@@ -76,6 +79,7 @@ class Subscriber:
         self.session = session
         self.connected = threading.Event()
         self.broken = threading.Event()  # a message could not be dealt with: reconnect to get it again
+        self.broken_at = 0.0
         self.client: Client = new_client(session, manual_ack=True)
         self.client.username_pw_set(address.username, address.password)
         # Home Assistant shows the stations unavailable while the subscriber is gone.
@@ -99,12 +103,19 @@ class Subscriber:
         self.client.loop_stop()
 
     def recover(self) -> None:
-        if self.broken.is_set():
-            self.broken.clear()
-            close_old_connections()
-            self.client.loop_stop()
+        """After a message could not be stored: reconnect, so the broker sends it again."""
+        if not self.broken.is_set() or time.monotonic() - self.broken_at < RETRY_SECONDS:
+            return
+        close_old_connections()
+        self.client.loop_stop()
+        try:
             self.client.reconnect()
-            self.client.loop_start()
+        except OSError as error:
+            logger.warning("mqtt_ingest: cannot reach the broker (%s); trying again", error)
+            self.broken_at = time.monotonic()
+            return
+        self.broken.clear()
+        self.client.loop_start()
 
     def on_connect(self, client: Client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
@@ -130,6 +141,7 @@ class Subscriber:
         except Exception:
             # The database gone away, a disk full: leave the message unacknowledged and reconnect.
             logger.exception("mqtt_ingest: could not store a message on %s; will retry", message.topic)
+            self.broken_at = time.monotonic()
             self.broken.set()
             client.disconnect()
             return
