@@ -31,7 +31,7 @@ from devices.mac import normalise_mac
 from devices.models import FIELD_NUMBERS, Device
 from iotserver.api import first_message
 from iotserver.parsers import parse_json
-from iotserver.refusals import Forbidden, NotFound, Refused
+from iotserver.refusals import Forbidden, NotFound, Refused, TooMany
 from mqtt.accounts import account_key
 from mqtt.models import Account, Delivery, Refusal
 from mqtt.topics import CHANNEL_FIELD, CHANNEL_UPDATE, JSON_READINGS
@@ -203,7 +203,10 @@ def refusal_record(message: Message, refusal: Refused) -> None:
             device = Device.objects.filter(mac=normalise_mac(match[1])).first()
         except ValueError:
             pass
-    topic, reason = message.topic[:200], refusal.reason[:200]
+    reason = refusal.reason
+    if isinstance(refusal, TooMany):  # one row per limit, not one per second left in its window
+        reason = reason.split("; retry in")[0]
+    topic, reason = message.topic[:200], reason[:200]
     payload = message.payload[:200].decode("utf-8", "replace")
     moment = now()
     updated = Refusal.objects.filter(topic=topic, reason=reason).update(

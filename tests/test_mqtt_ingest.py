@@ -199,3 +199,14 @@ def test_mqtt_credentials_says_what_is_missing_without_mqtt_url(settings, porch)
 
     with pytest.raises(CommandError, match="MQTT_URL is not set"):
         call_command("mqtt_credentials", "--device", porch.name)
+
+
+def test_the_devices_rate_limit_counts_mqtt_messages_as_it_counts_requests(client, porch, outside, settings):
+    settings.DEVICE_RATE_LIMIT = "3/min"
+    client.get("/update", {"api_key": outside.key, "field1": "1"})
+
+    outcomes = [take(f"channels/{porch.pk}/publish", f"field1={n}") for n in (2, 3, 4)]
+
+    assert [o.refusal.status if o.refusal else 200 for o in outcomes] == [200, 200, 429]
+    assert [value for _, value in stored(porch)] == [1.0, 2.0, 3.0]
+    assert Refusal.objects.get().reason == "device 'Back porch': more than 3 requests a minute"

@@ -106,10 +106,12 @@ def test_both_thingspeak_forms_and_the_json_form_store_readings(server, broker, 
         ),
     ]
 
+    board.publish(f"channels/{porch['id']}/publish/fields/field1", "24.75", qos=0)  # with its usual promise
+
     assert not any(puback.is_failure for puback in accepted)
-    wait_for(lambda: len(values(server, porch["id"])) == 3, "three readings stored")
+    wait_for(lambda: len(values(server, porch["id"])) == 4, "four readings stored")
     stored = rows(server, porch["id"])
-    assert [value for value, _, _ in stored] == [21.5, 22.25, 23.5]
+    assert [value for value, _, _ in stored] == [21.5, 22.25, 23.5, 24.75]
     assert str(stored[0][1]).startswith("2026-11-20 10:00:00") and stored[0][2]
     assert not stored[1][2]  # a bare value is stamped on arrival
     board.close()
