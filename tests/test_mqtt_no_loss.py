@@ -104,6 +104,8 @@ def test_messages_stored_but_never_acknowledged_are_not_stored_again_when_redeli
         while Reading.objects.filter(device=device).count() < 5:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        first.stopping.set()
+        first.worker.join()
         first.client.loop_stop()
         first.client.socket().close()  # no DISCONNECT: the broker keeps the five in flight
 
@@ -132,12 +134,12 @@ def test_a_message_that_could_not_be_stored_is_taken_again_after_a_reconnect(
 
     def flaky_receive(**kwargs):
         if not failures:
-            failures.append(kwargs["message"].topic)
+            failures.append(kwargs["messages"][0].topic)
             raise RuntimeError("database is locked")  # what a real outage raises is no Refused
-        return receive(**kwargs)
+        return receive_all(**kwargs)
 
-    receive = mqtt_ingest.receive
-    monkeypatch.setattr(mqtt_ingest, "receive", flaky_receive)
+    receive_all = mqtt_ingest.receive_all
+    monkeypatch.setattr(mqtt_ingest, "receive_all", flaky_receive)
     monkeypatch.setattr(mqtt_ingest, "RETRY_SECONDS", 0)
     device = outside.api_key.device
     with mosquitto(tmp_path / "mosquitto") as broker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import threading
 import time
@@ -16,13 +17,14 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from mqtt.broker import DynamicSecurity, DynamicSecurityError, broker_address, new_client
-from mqtt.incoming import Message, receive
+from mqtt.incoming import Message, receive_all
 from mqtt.outbox import Outbox
 from mqtt.topics import INGEST_FILTERS, STATUS, server_acls
 
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5  # after a failed store (the database away), before the message is asked for again
+BATCH = 100  # messages stored in one transaction, at most
 
 
 class Command(BaseCommand):
@@ -72,7 +74,11 @@ class Command(BaseCommand):
 
 
 class Subscriber:
-    """A persistent QoS 1 session: each message acknowledged only once its readings are committed."""
+    """A persistent QoS 1 session: messages acknowledged only once their readings are committed.
+
+    paho's network thread only queues what arrives; a worker thread stores what is queued in one
+    transaction (up to BATCH messages) and then acknowledges each of them.
+    """
 
     def __init__(self, address, *, session: str) -> None:
         self.address = address
@@ -80,13 +86,18 @@ class Subscriber:
         self.connected = threading.Event()
         self.broken = threading.Event()  # a message could not be dealt with: reconnect to get it again
         self.broken_at = 0.0
+        self.stopping = threading.Event()
+        self.inbox: queue.Queue[tuple[int, MQTTMessage]] = queue.Queue()
+        # Bumped at each connect: a message of an earlier connection is redelivered, never acknowledged.
+        self.connection = 0
         self.client: Client = new_client(session, manual_ack=True)
         self.client.username_pw_set(address.username, address.password)
         # Home Assistant shows the stations unavailable while the subscriber is gone.
         self.client.will_set(STATUS, "offline", qos=1, retain=True)
         self.client.on_connect = self.on_connect
         self.client.on_disconnect = lambda *_: self.connected.clear()
-        self.client.on_message = self.on_message
+        self.client.on_message = lambda client, userdata, message: self.inbox.put((self.connection, message))
+        self.worker = threading.Thread(target=self.work, name="mqtt-store", daemon=True)
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)
@@ -96,8 +107,11 @@ class Subscriber:
             self.address.host, self.address.port, keepalive=60, clean_start=False, properties=properties
         )
         self.client.loop_start()
+        self.worker.start()
 
     def stop(self) -> None:
+        self.stopping.set()
+        self.worker.join(30)
         self.client.publish(STATUS, "offline", qos=1, retain=True)
         self.client.disconnect()
         self.client.loop_stop()
@@ -121,29 +135,55 @@ class Subscriber:
         if reason_code.is_failure:
             logger.error("mqtt_ingest: the broker refused the login: %s", reason_code)
             return
+        self.connection += 1
         options = SubscribeOptions(qos=1)
         client.subscribe([(topic, options) for topic in INGEST_FILTERS])
         client.publish(STATUS, "online", qos=1, retain=True)
         logger.info("mqtt_ingest: connected (session %s)", "resumed" if flags.session_present else "new")
         self.connected.set()
 
-    def on_message(self, client: Client, userdata, message: MQTTMessage) -> None:
-        if self.broken.is_set():
-            return  # not acknowledged: the broker sends it again after the reconnect
-        incoming = Message(
-            topic=message.topic,
-            payload=message.payload,
-            packet_id=message.mid if message.qos else 0,
-            dup=bool(message.dup),
-        )
+    def _in_hand(self) -> list[tuple[int, MQTTMessage]]:
         try:
-            receive(session=self.session, message=incoming)
+            batch = [self.inbox.get(timeout=0.2)]
+        except queue.Empty:
+            return []
+        while len(batch) < BATCH:
+            try:
+                batch.append(self.inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def work(self) -> None:
+        while not self.stopping.is_set():
+            batch = self._in_hand()
+            if self.broken.is_set():
+                continue  # not acknowledged: the broker sends these again after the reconnect
+            batch = [(connection, message) for connection, message in batch if connection == self.connection]
+            if batch:
+                self.store(batch)
+        close_old_connections()
+
+    def store(self, batch: list[tuple[int, MQTTMessage]]) -> None:
+        messages = [
+            Message(
+                topic=message.topic,
+                payload=message.payload,
+                packet_id=message.mid if message.qos else 0,
+                dup=bool(message.dup),
+            )
+            for _, message in batch
+        ]
+        try:
+            receive_all(session=self.session, messages=messages)
         except Exception:
-            # The database gone away, a disk full: leave the message unacknowledged and reconnect.
-            logger.exception("mqtt_ingest: could not store a message on %s; will retry", message.topic)
+            # The database gone away, a disk full: leave them unacknowledged and reconnect.
+            logger.exception("mqtt_ingest: could not store %s message(s); will retry", len(messages))
             self.broken_at = time.monotonic()
             self.broken.set()
-            client.disconnect()
+            self.client.disconnect()
             return
-        if message.qos and client.ack(message.mid, message.qos) != MQTT_ERR_SUCCESS:
-            logger.warning("mqtt_ingest: could not acknowledge packet %s", message.mid)
+        for connection, message in batch:
+            if message.qos and connection == self.connection:
+                if self.client.ack(message.mid, message.qos) != MQTT_ERR_SUCCESS:
+                    logger.warning("mqtt_ingest: could not acknowledge packet %s", message.mid)
