@@ -69,7 +69,12 @@ class DynamicSecurity:
         subscribed = threading.Event()
         self.client.on_subscribe = lambda *_: subscribed.set()
         self.client.on_connect = lambda client, *_: client.subscribe(RESPONSE_TOPIC, qos=1)
-        self.client.connect(self.address.host, self.address.port, keepalive=30)
+        try:
+            self.client.connect(self.address.host, self.address.port, keepalive=30)
+        except OSError as error:
+            raise DynamicSecurityError(
+                f"cannot reach the broker at {self.address.host}:{self.address.port}: {error}"
+            ) from None
         self.client.loop_start()
         if not subscribed.wait(self.timeout):
             self.client.loop_stop()

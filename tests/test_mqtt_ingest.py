@@ -13,6 +13,7 @@ from mqtt.accounts import account_replace
 from mqtt.incoming import KEEP_DELIVERIES, Message, receive
 from mqtt.models import Account, Delivery, Refusal
 from readings.models import Reading
+from tests.live import free_port
 
 SESSION = "iotserver-ingest"
 
@@ -210,3 +211,10 @@ def test_the_devices_rate_limit_counts_mqtt_messages_as_it_counts_requests(clien
     assert [o.refusal.status if o.refusal else 200 for o in outcomes] == [200, 200, 429]
     assert [value for _, value in stored(porch)] == [1.0, 2.0, 3.0]
     assert Refusal.objects.get().reason == "device 'Back porch': more than 3 requests a minute"
+
+
+def test_mqtt_credentials_says_when_the_broker_cannot_be_reached(settings, porch):
+    settings.MQTT_URL = f"mqtt://iotserver:secret@127.0.0.1:{free_port()}"
+
+    with pytest.raises(CommandError, match="cannot reach the broker"):
+        call_command("mqtt_credentials", "--device", porch.name)

@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from paho.mqtt.client import MQTT_ERR_SUCCESS, Client, MQTTMessage
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -179,6 +179,7 @@ class Subscriber:
         except Exception:
             # The database gone away, a disk full: leave them unacknowledged and reconnect.
             logger.exception("mqtt_ingest: could not store %s message(s); will retry", len(messages))
+            connections.close_all()  # this thread's: the next batch opens a fresh one
             self.broken_at = time.monotonic()
             self.broken.set()
             self.client.disconnect()
