@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test bench admin lint format clean
+.PHONY: run test test-fast bench admin lint typecheck format clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ FIRMWARE_DEPS := $(if $(wildcard tests/firmware/package-lock.json),tests/firmwar
 test: $(VENV)/.dev-installed $(FIRMWARE_DEPS)
 	bash tests/both_engines.sh $(PY)
 
+# The quick loop while working: SQLite only, without the slow kinds (pyproject.toml's markers:
+# live servers, load and faults, browser, firmware interpreters, fuzzing): about 30 s of CPU.
+SLOW_MARKERS := live or load or browser or firmware or fuzz
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not ($(SLOW_MARKERS))"
+
 # Benchmarks (tests/bench/, not part of `make test`): ingest with wrk against a raw-INSERT floor,
 # reads at 10.5 million readings; `make bench QUICK=1` uses 1 million. Needs wrk (apt-get install wrk).
 bench: $(VENV)/.dev-installed
@@ -60,6 +66,13 @@ bench: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# mypy with Django's and DRF's stubs (pyproject.toml). Its Django plugin loads the settings, which
+# need a SECRET_KEY: a throwaway one unless the environment sets one.
+typecheck: $(VENV)/.dev-installed
+	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+		$(VENV)/bin/mypy .
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

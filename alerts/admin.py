@@ -70,8 +70,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 class NotificationInline(admin.TabularInline):
     model = Notification
-    fields = ["channel", "status", "attempts", "sent_at", "last_error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("channel", "status", "attempts", "sent_at", "last_error")
     extra = 0
     can_delete = False
 

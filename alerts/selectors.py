@@ -80,6 +80,7 @@ def _station(rule: Rule, device: Device, at: datetime) -> Observation:
     subject = f"device:{device.pk}"
     if device.last_seen is None:
         return Observation(subject, None)  # never reported: waiting for its first reading, not quiet
+    assert rule.minutes, "Rule.clean: a station rule has its minutes of silence"
     quiet = device.last_seen < at - timedelta(minutes=rule.minutes)
     if rule.kind == STALE:
         return Observation(
@@ -111,6 +112,7 @@ def _threshold(rule: Rule, field, at: datetime) -> Observation:
     if field.latest_value is None or field.latest_at < fresh_after:
         return Observation(subject, None)  # an old value says nothing about now
     value, threshold = field.latest_value, rule.threshold
+    assert threshold is not None, "Rule.clean: a threshold rule has its threshold"
     if rule.kind == ABOVE:
         holds = True if value > threshold else False if value <= threshold - rule.hysteresis else None
         word = "above"

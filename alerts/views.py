@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +16,7 @@ from alerts.services import channel_add, channel_remove, subscriptions_set
 
 def _page(request: HttpRequest, *, subscriptions=None, channel_form=None, status: int = 200) -> HttpResponse:
     user = request.user
+    assert not isinstance(user, AnonymousUser), "the views are login_required"
     context = {
         "subscriptions": subscriptions
         or SubscriptionsForm(initial={"rules": Rule.objects.filter(subscription__user=user)}),

@@ -17,7 +17,7 @@ class HistorySeries(serializers.Serializer):
     name = serializers.CharField()
     placement = serializers.CharField()
     field = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # stubs: field shadows Field.label
     unit = serializers.CharField(allow_blank=True)
     kind = serializers.CharField()
     points = serializers.ListField(

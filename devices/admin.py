@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
@@ -9,11 +11,25 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from devices.board_config import board_config_issue
+from devices.board_config import board_config_issue, boards_url, unreachable_warning
 from devices.keys import check_chosen_key
 from devices.models import READ, ApiKey, Device, Field
-from devices.services import IssuedKey, key_issue, key_revoke
+from devices.services import IssuedKey, key_issue, key_replace, key_revoke
+
+# The admin is the operator's view of the whole server: it shows each station's latest reading
+# and deletes a station with its readings, which the devices app itself never touches.
 from readings.models import Reading
+from readings.services import device_delete
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class LatestReading(TypedDict):
+    """What DeviceAdmin.get_queryset annotates each device with."""
+
+    latest_value: float | None
+    latest_field: int | None
 
 
 class FieldInline(admin.TabularInline):
@@ -21,12 +37,18 @@ class FieldInline(admin.TabularInline):
     extra = 0
     min_num = 1
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "number":
+            field.initial = 1  # a new station's first field; a blank number failed the first save
+        return field
+
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["prefix", "scope", "created_at", "revoked_at"]
+    fields = readonly_fields = ("prefix", "scope", "created_at", "last_used_at", "revoked_at", "replaced_by")
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -43,7 +65,7 @@ class DeviceForm(forms.ModelForm):
 
     class Meta:
         model = Device
-        fields = ["name", "mac", "location", "placement", "is_active"]
+        fields = ["name", "mac", "location", "placement", "is_active", "is_public"]
 
     def clean_chosen_key(self) -> str:
         key = self.cleaned_data["chosen_key"]
@@ -55,15 +77,26 @@ class DeviceForm(forms.ModelForm):
         return key
 
 
+def key_message(label: str, key: str, then: str) -> str:
+    """A key shown once: in a monospaced field that selects itself on a tap (I and l look alike in the
+    admin's font, and a clipboard button needs HTTPS, which a home server often lacks)."""
+    return format_html(
+        '{}: <input readonly value="{}" size="{}" onclick="this.select()" aria-label="the key" '
+        'style="font-family: monospace; font-size: 1.1em"> — copy it now, it will not be shown again. {}',
+        label,
+        key,
+        len(key) + 2,
+        then,
+    )
+
+
 def show_key_once(request: HttpRequest, issued: IssuedKey) -> None:
     device = issued.api_key.device
-    station_url = request.build_absolute_uri(
-        f"/update/API_key={issued.key}/mac={device.mac}/field={first_field(device)}/data=21.5"
+    station_url = (
+        f"{boards_url()}/update/API_key={issued.key}/mac={device.mac}/field={first_field(device)}/data=21.5"
     )
     messages.warning(
-        request,
-        f"API key for {device.name}: {issued.key} — copy it now, it will not be shown again. "
-        f"The board posts to: {station_url}",
+        request, key_message(f"API key for {device.name}", issued.key, f"The board posts to: {station_url}")
     )
 
 
@@ -82,14 +115,15 @@ class DeviceAdmin(admin.ModelAdmin):
         "location",
         "mac",
         "is_active",
+        "is_public",
         "last_seen",
         "latest_reading",
         "export_csv",
     ]
-    list_filter = ["placement", "is_active"]
+    list_filter = ["placement", "is_active", "is_public"]
     search_fields = ["name", "mac", "location"]
     readonly_fields = ["created_at", "last_seen"]
-    actions = ["issue_key", "issue_read_key", "download_config", "deactivate"]
+    actions = ["replace_key", "issue_key", "issue_read_key", "download_config", "deactivate"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -112,7 +146,7 @@ class DeviceAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="Latest reading")
-    def latest_reading(self, device: Device) -> str:
+    def latest_reading(self, device: WithAnnotations[Device, LatestReading]) -> str:
         if device.latest_value is None:
             return "waiting for the first reading"
         return f"field {device.latest_field}: {device.latest_value:g}"
@@ -135,15 +169,21 @@ class DeviceAdmin(admin.ModelAdmin):
         for device in queryset:
             show_key_once(request, key_issue(device=device))
 
+    @admin.action(description="Replace the board's key (the old one stops once the board uses the new one)")
+    def replace_key(self, request, queryset) -> None:
+        for device in queryset:
+            show_key_once(request, key_replace(device=device))
+
     @admin.action(description="Issue a read key (for apps that read: ThingSpeak feeds, the read API)")
     def issue_read_key(self, request, queryset) -> None:
         for device in queryset:
             issued = key_issue(device=device, scope=READ)
+            feed = f"{boards_url()}/channels/{device.pk}/feeds.json?api_key={issued.key}"
             messages.warning(
                 request,
-                f"Read key for {device.name}: {issued.key} — copy it now, it will not be shown again. "
-                f"It reads channel {device.pk}: "
-                + request.build_absolute_uri(f"/channels/{device.pk}/feeds.json?api_key={issued.key}"),
+                key_message(
+                    f"Read key for {device.name}", issued.key, f"It reads channel {device.pk}: {feed}"
+                ),
             )
 
     @admin.action(description="Download config.py (issues a new API key, written only into that file)")
@@ -156,14 +196,36 @@ class DeviceAdmin(admin.ModelAdmin):
         device = queryset.get()
         try:
             # The server's address as this browser reached it; the boards are on the same network.
-            config = board_config_issue(device=device, server_url=request.build_absolute_uri("/"))
+            # SITE_URL or the LAN address, never the browser's: browsing from the server itself
+            # would give 127.0.0.1, which a board would take for itself.
+            url = boards_url()
+            config = board_config_issue(device=device, server_url=url)
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
+        warning = unreachable_warning(url)
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
         response = HttpResponse(config, content_type="text/x-python; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="config.py"'
         response["Cache-Control"] = "no-store"  # it holds a key
         return response
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation page, counted: Django's would list (and load) every reading."""
+        devices = list(objs)
+        readings = Reading.objects.filter(device__in=devices).count()
+        summary = [f"{device} (with its fields, keys and alert rules)" for device in devices]
+        counts = {"devices": len(devices), "readings": readings}
+        perms_needed = set() if self.has_delete_permission(request) else {"device"}
+        return summary, counts, perms_needed, []
+
+    def delete_model(self, request, obj: Device) -> None:
+        device_delete(device=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for device in queryset:
+            device_delete(device=device)
 
     @admin.action(description="Deactivate: refuse their readings from now on")
     def deactivate(self, request, queryset) -> None:
@@ -173,9 +235,9 @@ class DeviceAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "device", "scope", "created_at", "revoked_at"]
+    list_display = ["__str__", "device", "scope", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["device", "scope", ("revoked_at", admin.EmptyFieldListFilter)]
-    readonly_fields = ["device", "prefix", "scope", "created_at", "revoked_at"]
+    readonly_fields = ["device", "prefix", "scope", "created_at", "last_used_at", "revoked_at", "replaced_by"]
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:

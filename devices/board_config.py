@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -53,8 +55,12 @@ class BoardSettings:
         }
 
 
-def default_server_url() -> str:
-    """http://<this machine's address on the LAN>:8000, the address `make run` serves boards on."""
+def boards_url() -> str:
+    """The address boards reach this server at, for every config generator: SITE_URL if set, else
+    http://<this machine's address on the LAN>:<the port gunicorn binds (GUNICORN_BIND)>."""
+    if settings.SITE_URL:
+        return settings.SITE_URL.rstrip("/")
+    port = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").rsplit(":", 1)[-1]
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             # A UDP connect sends nothing; it only picks the interface a packet would leave by.
@@ -62,7 +68,18 @@ def default_server_url() -> str:
             address = probe.getsockname()[0]
         except OSError:
             address = "127.0.0.1"
-    return f"http://{address}:8000"
+    return f"http://{address}:{port}"
+
+
+def unreachable_warning(url: str) -> str | None:
+    """Why boards could not reach this address, or None: a loopback address is the board itself."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host == "::1" or host.startswith("127."):
+        return (
+            f"{url} is a loopback address: a board would call itself, not this server. "
+            "Set SITE_URL to the address boards reach the server at (e.g. http://192.168.1.10:8000)."
+        )
+    return None
 
 
 def board_settings(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from esptool import cmds as esptool
 
@@ -35,7 +36,7 @@ class Session:
     """What the steps share while they run."""
 
     folder: Path
-    esp: object = None
+    esp: Any = None  # esptool's chip object (esptool ships no types)
     closing: ExitStack = field(default_factory=ExitStack)
 
 

@@ -57,6 +57,12 @@ class Device(models.Model):
     location = models.CharField(max_length=100, blank=True, help_text="For example “Back porch”.")
     placement = models.CharField(max_length=10, choices=PLACEMENTS, default=OUTSIDE)
     is_active = models.BooleanField("active", default=True)
+    is_public = models.BooleanField(
+        "public",
+        default=False,
+        help_text="Anyone may read its ThingSpeak feeds without a key, as a public ThingSpeak channel; "
+        "writing still needs its write key.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
     last_seen = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -109,6 +115,12 @@ class ApiKey(models.Model):
     scope = models.CharField(max_length=5, choices=KEY_SCOPES, default=WRITE, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # To the hour (devices.services.KEY_USE_RESOLUTION): which key a board really uses.
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+    # "Replace the board's key": this key is revoked by the first use of the one that replaces it.
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="replaces"
+    )
 
     class Meta:
         verbose_name = "API key"

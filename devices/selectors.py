@@ -17,15 +17,22 @@ MAX_KEY_LENGTH = 200  # far above any real key; refuses absurd input before hash
 
 
 def device_for_key(*, key: str, mac: str | None = None) -> Device:
-    """The active device that this write key belongs to, checked against the MAC the board sent.
+    """The active device that this write key belongs to; see write_key_for."""
+    return write_key_for(key=key, mac=mac).device
+
+
+def write_key_for(*, key: str, mac: str | None = None) -> ApiKey:
+    """The unrevoked write key, with its active device, checked against the MAC the board sent.
 
     `mac=None` (a ThingSpeak write, which carries none) identifies the device by the key alone.
     A read key is refused like an unknown one: it was given out to read, never to post.
 
-    One indexed query. A missing, unknown and revoked key get the same answer, so that the
-    answer does not tell a guesser which keys once existed.
+    One indexed query. An unknown and a revoked key get the same answer, so that the answer does
+    not tell a guesser which keys once existed; a missing key is said to be missing.
     """
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key:
+        raise Forbidden("no API key in the request")
+    if len(key) > MAX_KEY_LENGTH:
         raise Forbidden("unknown or revoked API key")
     api_key = _unrevoked_key(key, scope=WRITE)
     if api_key is None:
@@ -35,7 +42,7 @@ def device_for_key(*, key: str, mac: str | None = None) -> Device:
         raise Forbidden("this API key does not belong to that MAC address")
     if not device.is_active:
         raise Forbidden(f"device {device.name!r} is inactive")
-    return device
+    return api_key
 
 
 def device_for_read_key(*, key: str) -> Device | None:
@@ -84,13 +91,29 @@ def readable_devices(request: HttpRequest) -> QuerySet[Device]:
     return Device.objects.all() if reader is None else Device.objects.filter(pk=reader.pk)
 
 
-def readable_device(request: HttpRequest, device_id: int) -> Device:
-    """The one device the request asks for; NotFound (404) when it may not read that one."""
-    reader = _key_reader(request)
+def readable_device(request: HttpRequest, device_id: int, *, public: bool = False) -> Device:
+    """The one device the request asks for; NotFound (404) when it may not read that one.
+
+    `public=True` (ThingSpeak's reads) also lets anyone read a device marked public, with no
+    key or any key, as ThingSpeak does for a public channel; writing still needs its write key.
+    """
+    try:
+        reader = _key_reader(request)
+    except Forbidden:
+        device = _public_device(device_id) if public else None
+        if device is None:
+            raise
+        return device
     if reader is None:
         device = Device.objects.filter(pk=device_id).first()
     else:
         device = reader if reader.pk == device_id else None
+    if device is None and public:
+        device = _public_device(device_id)
     if device is None:
         raise NotFound(f"no device {device_id} that you may read")
     return device
+
+
+def _public_device(device_id: int) -> Device | None:
+    return Device.objects.filter(pk=device_id, is_public=True).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils.timezone import now
@@ -37,6 +38,31 @@ def key_issue(*, device: Device, key: str | None = None, scope: str = WRITE) -> 
         device=device, prefix=key[:PREFIX_LENGTH], hashed_key=hash_key(key), scope=scope
     )
     return IssuedKey(api_key=api_key, key=key)
+
+
+# A key's last use is kept to the hour: a board posting every minute costs one UPDATE an hour.
+KEY_USE_RESOLUTION = timedelta(hours=1)
+
+
+def key_replace(*, device: Device) -> IssuedKey:
+    """A new write key for the board; the device's current write keys stay valid until the board
+    first posts with the new one, and are revoked then (key_used), so no reading is refused."""
+    with transaction.atomic():
+        issued = key_issue(device=device)
+        ApiKey.objects.filter(device=device, scope=WRITE, revoked_at__isnull=True).exclude(
+            pk=issued.api_key.pk
+        ).update(replaced_by=issued.api_key)
+    return issued
+
+
+def key_used(*, api_key: ApiKey, at: datetime) -> None:
+    """Note that a write key was used; on its first use, revoke the keys it replaces."""
+    if api_key.last_used_at is not None and at - api_key.last_used_at < KEY_USE_RESOLUTION:
+        return  # the station URL's hot path: nothing to write
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=at)
+    if api_key.last_used_at is None:
+        ApiKey.objects.filter(replaced_by=api_key, revoked_at__isnull=True).update(revoked_at=at)
+    api_key.last_used_at = at
 
 
 def key_revoke(*, api_key: ApiKey) -> None:

@@ -8,7 +8,7 @@ import re
 from gunicorn.glogging import Logger
 
 _KEY_IN_PATH = re.compile(r"(API_key=)[^/\s?]*", re.IGNORECASE)
-_KEY_IN_QUERY = re.compile(r"((?:^|[?&\s])(?:api_key|write_api_key)=)[^&\s]*", re.IGNORECASE)
+_KEY_IN_QUERY = re.compile(r"((?:^|[?&\s])(?:api_key|write_api_key|key)=)[^&\s]*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:

@@ -11,9 +11,9 @@ import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 class Refused(Exception):
@@ -47,6 +47,26 @@ class NotFound(Refused):
     status = 404
 
 
+class WrongMethod(Refused):
+    """A method this URL does not take: 405, with the ones it does take as Allow."""
+
+    status = 405
+
+    def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"{method[:10]} is not accepted here: use {' or '.join(allowed)}")
+        self.allowed = allowed
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
+
+
+class Conflict(Refused):
+    """The request clashes with what is stored already (an entry at that moment): 409."""
+
+    status = 409
+
+
 class TooMany(Refused):
     """Over a rate limit: 429, with the seconds until the window ends as Retry-After."""
 
@@ -70,6 +90,22 @@ def plain_line(refusal: Refused, **_) -> HttpResponse:
     return plain_text(refusal.reason + "\n", status=refusal.status)
 
 
+def allowed_methods(*methods: str) -> Callable[[View], View]:
+    """Like Django's require_http_methods, but refusing with a WrongMethod, so that the protocol's
+    renderer answers it (Django's own 405 has an empty HTML body). Put it inside answers_refusals."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs) -> HttpResponseBase:
+            if request.method not in methods:
+                raise WrongMethod(request.method or "", methods)
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
 def answers_refusals(render: Callable[..., HttpResponse]) -> Callable[[View], View]:
     """Decorate a view so that a Refused it raises is answered by `render`, with its headers.
 
@@ -78,7 +114,7 @@ def answers_refusals(render: Callable[..., HttpResponse]) -> Callable[[View], Vi
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(*args, **kwargs) -> HttpResponse:
+        def wrapped(*args, **kwargs) -> HttpResponseBase:
             try:
                 return view(*args, **kwargs)
             except Refused as refusal:

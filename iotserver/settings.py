@@ -127,7 +127,7 @@ SECURE_REDIRECT_EXEMPT = [
     r"^update(/|\.json/?$|$)",  # the station URL /update/API_key=..., and ThingSpeak's /update(.json)
     r"^API_key=",  # the station URL without /update
     r"^api/readings/$",  # the JSON form: the firmware's batches
-    r"^channels/[0-9]+/bulk_update\.json$",  # ThingSpeak's bulk write
+    r"^channels/[0-9]+/bulk_update\.(json|csv)$",  # ThingSpeak's bulk writes
 ]
 # HSTS: browsers that once saw the site over HTTPS refuse plain HTTP to it for this long (boards
 # ignore it). 0 by default; deploy/env.example sets a year, which cannot be taken back quickly.
@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
 READINGS_EARLIEST = env("READINGS_EARLIEST", default="2020-01-01T00:00:00Z")
 
 # The dashboard (`/`): household members log in; a phone stays logged in for half a year.
+# The address boards reach this server at, written into every generated config.py. Empty: this
+# machine's LAN address and the port gunicorn binds. Behind nginx or a name, set it.
+SITE_URL = env("SITE_URL", default="")
 DASHBOARD_PUBLIC = env.bool("DASHBOARD_PUBLIC", default=False)  # true: readable without a login
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -10,9 +10,16 @@ from readings.api import ReadingsApi
 # checked by the view, so that a bad value gets a 400 with a reason, not a bare 404.
 STATION_URL = r"API_key=(?P<key>[^/]*)/mac=(?P<mac>[^/]*)/field=(?P<field>[^/]*)/data=(?P<data>[^/]*)/?$"
 
+admin.site.site_header = "Home weather stations"
+admin.site.site_title = "Home weather admin"
+admin.site.index_title = "Stations, keys, readings and notifications"
+
 urlpatterns = [
     re_path(r"^update/" + STATION_URL, views.station_update, name="station-update"),
     re_path(r"^" + STATION_URL, views.station_update, name="station-update-short"),
+    # A path that looks meant for the station URL but is not: a plain line with the right shape.
+    re_path(r"^update/(?P<rest>.+)$", views.station_mismatch),
+    re_path(r"^(?P<rest>(?i:api_key)=.*)$", views.station_mismatch),
     path("api/readings/", ReadingsApi.as_view(), name="api-readings"),
     # Reading: devices, readings page by page, CSV export, the OpenAPI schema and its docs page.
     path("api/", include("readings.read_urls")),

@@ -69,4 +69,4 @@ def issue_mqtt_login(modeladmin, request, queryset) -> None:
 
 # The action sits with the devices' others; this app adds it rather than devices knowing of MQTT.
 _device_admin = admin.site.get_model_admin(Device)
-_device_admin.actions = [*_device_admin.actions, issue_mqtt_login]
+_device_admin.actions = [*(_device_admin.actions or []), issue_mqtt_login]

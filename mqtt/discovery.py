@@ -7,7 +7,7 @@ device class, without any configuration.
 
 from __future__ import annotations
 
-from devices.models import HUMIDITY, PRESSURE, TEMPERATURE, Device, Field
+from devices.models import HUMIDITY, PRESSURE, TEMPERATURE, Device, Field, Kind
 from mqtt.topics import DISCOVERY_PREFIX, STATUS, WINDOW_ADVICE, WINDOW_ADVICE_ATTRIBUTES, station_state
 from readings.advice import EVEN, OPEN, SHUT, UNKNOWN
 
@@ -54,9 +54,9 @@ def field_discovery(field: Field) -> tuple[str, dict]:
     }
     if field.unit:
         config["unit_of_measurement"] = field.unit
-    device_class, units = DEVICE_CLASS_UNITS.get(field.kind, (None, set()))
-    if device_class and field.unit in units:
-        config["device_class"] = device_class
+    known = DEVICE_CLASS_UNITS.get(Kind(field.kind)) if field.kind in Kind.values else None
+    if known and field.unit in known[1]:
+        config["device_class"] = known[0]
     return f"{DISCOVERY_PREFIX}/sensor/{node_id(device)}/field{field.number}/config", config
 
 

@@ -40,10 +40,10 @@ from mqtt.accounts import account_key
 from mqtt.models import Account, Delivery, Refusal
 from mqtt.topics import CHANNEL_FIELD, CHANNEL_UPDATE, JSON_READINGS
 from readings.ingest import Ingested, ingest
-from readings.rules import NewReading
+from readings.rules import EntryExtras, NewReading
 from readings.serializers import ReadingsIn
 from readings.write_lock import readings_write_lock
-from thingspeak_compat.updates import update_readings
+from thingspeak_compat.updates import update_extras, update_readings
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Parsed:
     readings: list[NewReading]
     mac: str | None
     channel: int | None
+    extras: EntryExtras | None = None  # a ThingSpeak update: one entry, with its status and location
 
 
 def _text(payload: bytes) -> str:
@@ -103,21 +104,25 @@ def parse_message(topic: str, payload: bytes) -> Parsed:
             params = dict(parse_qsl(_text(payload), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
         except ValueError:
             raise Refused(f"at most {MAX_FORM_FIELDS} parameters in an update") from None
-        return Parsed(device, update_readings(params), mac=None, channel=device.pk)
+        readings = update_readings(params)
+        return Parsed(device, readings, mac=None, channel=device.pk, extras=update_extras(params))
     if match := CHANNEL_FIELD.fullmatch(topic):
         device = _channel_device(match[1])
         if int(match[2]) not in FIELD_NUMBERS:
             raise Refused(f"field{match[2]} is not one of field1..field8")
-        readings = update_readings({f"field{match[2]}": _text(payload).strip()})
-        return Parsed(device, readings, mac=None, channel=device.pk)
+        params = {f"field{match[2]}": _text(payload).strip()}
+        return Parsed(
+            device, update_readings(params), mac=None, channel=device.pk, extras=update_extras(params)
+        )
     if match := JSON_READINGS.fullmatch(topic):
         try:
             mac = normalise_mac(match[1])
         except ValueError:
             raise Refused("the topic's MAC must look like aa:bb:cc:dd:ee:ff") from None
-        device = Device.objects.filter(mac=mac).first()
-        if device is None:
+        found = Device.objects.filter(mac=mac).first()
+        if found is None:
             raise NotFound(f"no device with MAC {mac}")
+        device = found
         body = parse_json(_text(payload).encode())
         if not isinstance(body, dict):
             raise Refused("the payload must be a JSON object")
@@ -150,6 +155,7 @@ def _ingest(parsed: Parsed) -> Ingested:
         # Refused keys count per device, so one revoked board never slows the others down.
         client=f"mqtt:{parsed.device.pk}",
         channel=parsed.channel,
+        extras=parsed.extras,
     )
 
 

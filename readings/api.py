@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -21,8 +22,8 @@ def request_key(request: Request) -> str:
     if key:
         return key
     body = request.data
-    key = body.get("api_key") if isinstance(body, dict) else None
-    return key if isinstance(key, str) else ""
+    in_body = body.get("api_key") if isinstance(body, dict) else None
+    return in_body if isinstance(in_body, str) else ""
 
 
 class ReadingsApi(APIView):
@@ -42,7 +43,7 @@ class ReadingsApi(APIView):
         },
         auth=[],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         if not isinstance(request.data, dict):
             raise ValidationError("the body must be a JSON object")
         incoming = ReadingsIn(data=request.data)

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterator
 from datetime import UTC
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from devices.models import Device
@@ -39,7 +39,7 @@ def csv_lines(*, device: Device, start=None, end=None, field: int | None = None)
 
 @require_GET
 @answers_refusals(plain_line)
-def readings_csv(request: HttpRequest, device: int) -> HttpResponse:
+def readings_csv(request: HttpRequest, device: int) -> HttpResponseBase:
     """GET /api/devices/<id>/readings.csv?start=&end=&field=: logged in, or with the read key."""
     found = readable_device(request, device)
     filters = parse_reading_filters(request.GET)

@@ -69,3 +69,30 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} field {self.field} {self.width}s bucket {self.bucket}: {self.count}"
+
+
+class EntryNote(models.Model):
+    """What a ThingSpeak update carries beside its fields: a status text and where it was measured.
+
+    One update is one entry: its readings share the device and recorded_at, and so does its note.
+    Written only when an update carries any of these, so the station URL's writes cost nothing more.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    recorded_at = models.DateTimeField()
+    # The entry's id as /update answered it: the smallest id of its readings.
+    first_reading_id = models.BigIntegerField()
+    status = models.CharField(max_length=255, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    elevation = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # "The notes of a device's entries in a time range": a feed's page, a last entry.
+            models.Index(fields=["device", "recorded_at"], name="entrynote_device_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} entry {self.first_reading_id}: {self.status[:40]}"

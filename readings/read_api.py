@@ -66,7 +66,7 @@ class LatestOut(serializers.Serializer):
 
 class FieldOut(serializers.Serializer):
     number = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # stubs: field shadows Field.label
     unit = serializers.CharField()
     kind = serializers.CharField()
     latest = LatestOut(allow_null=True, help_text="null until the field's first reading")
@@ -79,7 +79,7 @@ class DeviceOut(serializers.Serializer):
     placement = serializers.CharField()
     is_active = serializers.BooleanField()
     last_seen = serializers.DateTimeField(allow_null=True)
-    fields = FieldOut(many=True)
+    fields = FieldOut(many=True)  # type: ignore[assignment]  # stubs: field shadows Serializer.fields
 
 
 class ReadingOut(serializers.ModelSerializer):
@@ -189,7 +189,7 @@ class BucketOut(serializers.Serializer):
 
 class SeriesOut(serializers.Serializer):
     field = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # stubs: field shadows Field.label
     unit = serializers.CharField()
     points = BucketOut(many=True)
 

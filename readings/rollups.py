@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
@@ -81,7 +82,7 @@ def rollups_recompute(*, device_id: int, field: int, at: datetime) -> None:
         found = Reading.objects.filter(
             device_id=device_id, field=field, recorded_at__gte=start, recorded_at__lt=stop
         ).aggregate(low=Min("value"), high=Max("value"), total=Sum("value"), count=Count("id"))
-        where = {"device_id": device_id, "field": field, "width": width, "bucket": bucket}
+        where: dict[str, Any] = {"device_id": device_id, "field": field, "width": width, "bucket": bucket}
         if found["count"]:
             Rollup.objects.update_or_create(**where, defaults=found)
         else:

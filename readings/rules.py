@@ -15,7 +15,7 @@ from iotserver.times import parse_moment
 
 # Beyond these a sensor is broken or misread, not measuring weather. Temperature in °C
 # (Earth's records are -89.2 and 56.7), pressure in hPa, relative humidity in %.
-PLAUSIBLE_RANGES = {
+PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
     TEMPERATURE: (-90.0, 70.0),
     PRESSURE: (300.0, 1100.0),
     HUMIDITY: (0.0, 100.0),
@@ -23,6 +23,7 @@ PLAUSIBLE_RANGES = {
 # A board whose clock runs a little fast is not lying about the future.
 CLOCK_SKEW = timedelta(minutes=2)
 MAX_VALUE_TEXT = 32
+MAX_BATCH = 1000  # readings per request: a day of minutes from one board fits in two
 
 # ASCII digits only: \d alone also matches other scripts' digits ("٢١"), which float() would read.
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?", re.ASCII)
@@ -34,6 +35,29 @@ class NewReading:
     field: int
     value: float
     recorded_at: datetime | None = None  # None: the server stamps it on arrival
+
+
+@dataclass(frozen=True)
+class EntryExtras:
+    """A ThingSpeak entry's status text and location, any of them empty; stored as an EntryNote.
+
+    record_readings takes one as `extras` (one update: its readings share one moment, and a
+    moment the device already holds other readings at is refused, as ThingSpeak refuses an
+    update at a created_at its channel holds), or several as `notes` by moment (bulk updates,
+    imports).
+    """
+
+    status: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    elevation: float | None = None
+
+    @property
+    def noted(self) -> bool:
+        """True when there is anything to store beside the readings."""
+        return bool(self.status) or any(
+            value is not None for value in (self.latitude, self.longitude, self.elevation)
+        )
 
 
 def parse_field(text: str) -> int:

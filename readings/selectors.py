@@ -150,6 +150,7 @@ def history_series(
                 f"FROM {readings_table} WHERE ({pairs}) AND recorded_at >= %s "
                 f"AND recorded_at {'<=' if inclusive else '<'} %s GROUP BY 1, 2, 3"
             )
+            assert isinstance(low, datetime) and isinstance(high, datetime)  # raw edges are moments
             adapt = connection.ops.adapt_datetimefield_value
             params += [*pair_params, adapt(low), adapt(high)]
         else:
@@ -184,7 +185,7 @@ def history_series(
 
 def _pieces(
     seconds: int, start: datetime, end: datetime, *, inclusive: bool, levels: list[int]
-) -> list[tuple[int | None, object, object, bool]]:
+) -> list[tuple[int | None, datetime | int, datetime | int, bool]]:
     """Cut [start, end] (or [start, end)) into whole rollup buckets, coarsest first, and raw edges.
 
     Answers (rollup width, first bucket, bucket after the last, _) for rollup pieces and

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from devices.mac import normalise_mac
 from iotserver.refusals import Refused
 from iotserver.times import parse_moment
-from readings.rules import NewReading, value_from
-from readings.services import MAX_BATCH
+from readings.rules import MAX_BATCH, NewReading, value_from
 
 
 @extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "example": "21.5625"}]})
@@ -37,7 +38,7 @@ class TimeField(serializers.Field):
 
 
 class MacField(serializers.CharField):
-    def to_internal_value(self, data: object) -> str:
+    def to_internal_value(self, data: Any) -> str:
         try:
             return normalise_mac(super().to_internal_value(data))
         except ValueError:
@@ -46,7 +47,7 @@ class MacField(serializers.CharField):
 
 class ReadingIn(serializers.Serializer):
     field = serializers.IntegerField(min_value=1, max_value=8)
-    data = ValueField()
+    data = ValueField()  # type: ignore[assignment]  # stubs: field shadows Serializer.data
     recorded_at = TimeField(required=False, allow_null=True)
 
 
@@ -56,9 +57,9 @@ class ReadingsIn(serializers.Serializer):
     mac = MacField(max_length=40)
     api_key = serializers.CharField(required=False, max_length=200)
     field = serializers.IntegerField(required=False, min_value=1, max_value=8)
-    data = ValueField(required=False)
+    data = ValueField(required=False)  # type: ignore[assignment]  # stubs: field shadows Serializer.data
     recorded_at = TimeField(required=False, allow_null=True)
-    readings = ReadingIn(many=True, required=False, max_length=MAX_BATCH, allow_empty=False)
+    readings = ReadingIn(many=True, required=False, max_length=MAX_BATCH, allow_empty=False)  # type: ignore[call-arg]  # stubs: many=True takes it
 
     def validate(self, attrs: dict) -> dict:
         single = "field" in attrs or "data" in attrs

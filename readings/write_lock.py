@@ -19,7 +19,7 @@ from django.db import connection
 try:
     import fcntl
 except ImportError:  # not on Linux or macOS: SQLite's own busy timeout still serialises writers
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # checked before each use
 
 _local = threading.local()  # one open file per thread: flock excludes per open file, not per process
 
@@ -38,7 +38,7 @@ def readings_write_lock() -> Iterator[None]:
         connection.vendor != "sqlite"
         or fcntl is None
         or connection.in_atomic_block
-        or connection.is_in_memory_db()  # nothing beside it to lock, and only one connection
+        or connection.is_in_memory_db()  # type: ignore[attr-defined]  # SQLite's wrapper has it; nothing beside it to lock, and only one connection
     ):
         # Inside an outer transaction the lock order is no longer ours to choose.
         yield

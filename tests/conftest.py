@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 
 from devices.models import INSIDE, OUTSIDE
 from devices.services import IssuedKey, device_register
+from tests.factories import MemberFactory
 
 
 @pytest.fixture
@@ -26,6 +28,14 @@ def inside(db) -> IssuedKey:
         location="Living room",
         temperature_field=2,
     )
+
+
+@pytest.fixture
+def member(client, db) -> User:
+    """Sam, a household member, logged in on `client`."""
+    user = MemberFactory.create(username="sam")
+    client.force_login(user)
+    return user
 
 
 def station_url(

@@ -65,7 +65,7 @@ class LiveServer:
         if self.vendor == "sqlite":
             with sqlite3.connect(self.database) as db:
                 return db.execute(sql).fetchall()
-        with psycopg.connect(self.database, autocommit=True) as db:
+        with psycopg.connect(str(self.database), autocommit=True) as db:
             return db.execute(sql).fetchall()
 
 

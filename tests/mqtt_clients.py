@@ -68,6 +68,7 @@ class MqttLogin:
     def subscribe(self, topic: str):
         """Subscribe at QoS 1; the broker's SUBACK reason code."""
         _, mid = self.client.subscribe(topic, options=SubscribeOptions(qos=1))
+        assert mid is not None
         self.wait(lambda: mid in self.subacks, f"no SUBACK for {topic}")
         return self.subacks[mid][0]
 

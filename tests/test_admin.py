@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 
 from devices.models import ApiKey, Device
 from devices.selectors import device_for_key
-from readings.models import Reading
+from readings.models import Reading, Rollup
 from tests.conftest import station_url
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,9 @@ def add_form(**overrides) -> dict:
 
 def shown_key(response) -> str:
     [message] = [str(m) for m in get_messages(response.wsgi_request) if "API key for" in str(m)]
-    return re.search(r"API key for .+?: (\S+) ", message).group(1)
+    key = re.search(r'API key for .+?: <input readonly value="([^"]+)"', message)
+    assert key, message
+    return key.group(1)
 
 
 def test_registering_a_device_shows_its_key_once_with_the_station_url(admin_client):
@@ -143,3 +145,52 @@ def test_readings_filter_by_device_and_field(admin_client, client, outside, insi
 
     body = page.content.decode()
     assert "22.5" in body and "11.5" not in body
+
+
+def test_deleting_a_station_with_readings_asks_once_with_a_count_then_removes_everything(
+    admin_client, client, outside, inside
+):
+    device = outside.api_key.device
+    for value in ("20.5", "21.0", "21.5"):
+        client.get(station_url(outside, data=value))
+    client.get(station_url(inside, field=2, data="22.0"))
+    url = f"/admin/devices/device/{device.pk}/delete/"
+
+    page = admin_client.get(url)
+
+    text = page.content.decode()
+    assert page.status_code == 200 and "Readings: 3" in text
+    assert "Cannot delete" not in text and len(page.content) < 50_000
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Device.objects.filter(pk=device.pk).exists()
+    assert not Reading.objects.filter(device_id=device.pk).exists()
+    assert not Rollup.objects.filter(device_id=device.pk).exists()
+    assert (
+        Reading.objects.filter(device=inside.api_key.device).count() == 1
+    )  # the other station keeps its own
+
+
+def test_a_key_shows_when_it_was_last_used(admin_client, client, outside):
+    assert client.get(station_url(outside)).status_code == 200
+
+    outside.api_key.refresh_from_db()
+    assert outside.api_key.last_used_at is not None
+    page = admin_client.get(f"/admin/devices/device/{outside.api_key.device.pk}/change/").content.decode()
+    assert "Last used" in page
+
+
+def test_replacing_a_boards_key_keeps_the_old_one_until_the_board_uses_the_new_one(
+    admin_client, client, outside
+):
+    device = outside.api_key.device
+    response = admin_client.post(
+        "/admin/devices/device/", {"action": "replace_key", "_selected_action": [device.pk]}, follow=True
+    )
+    new = shown_key(response)
+
+    assert client.get(station_url(outside, data="20.0")).status_code == 200  # the board not yet re-flashed
+    assert client.get(station_url(outside).replace(outside.key, new)).status_code == 200
+
+    assert client.get(station_url(outside, data="20.5")).status_code == 403  # revoked by the new key's use
+    outside.api_key.refresh_from_db()
+    assert outside.api_key.revoked_at is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils.timezone import now
 
 from alerts.models import (
@@ -26,8 +25,7 @@ from alerts.models import (
 from alerts.services import rules_evaluate
 from devices.models import Device
 from devices.services import IssuedKey
-from readings.rules import NewReading
-from readings.services import record_readings
+from tests.factories import MemberFactory, ReadingFactory
 
 
 @pytest.fixture
@@ -42,15 +40,9 @@ def only_the_rules_under_test(db):
     Rule.objects.update(is_active=False)
 
 
-def post(issued: IssuedKey, value: float, at: datetime) -> None:
-    device = issued.api_key.device
-    number = device.fields.get().number
-    record_readings(device=device, readings=[NewReading(field=number, value=value, recorded_at=at)])
-
-
 def both(inside: IssuedKey, outside: IssuedKey, *, inside_value: float, outside_value: float, at: datetime):
-    post(inside, inside_value, at)
-    post(outside, outside_value, at)
+    ReadingFactory.create(station=inside, value=inside_value, recorded_at=at)
+    ReadingFactory.create(station=outside, value=outside_value, recorded_at=at)
 
 
 def titles(rule: Rule) -> list[str]:
@@ -87,7 +79,7 @@ def test_first_run_creates_the_sensible_rules():
 
 def test_the_first_run_heat_rule_fires_on_a_hot_living_room(inside, t0):
     Rule.objects.filter(name="Inside above 28 °C").update(is_active=True)
-    post(inside, 29.25, t0)
+    ReadingFactory.create(station=inside, value=29.25, recorded_at=t0)
 
     fired = rules_evaluate(at=t0 + timedelta(seconds=5))
 
@@ -165,7 +157,7 @@ def test_a_change_within_the_quiet_period_waits_and_is_sent_if_it_still_holds(in
 
 def test_no_advice_without_both_sides(outside, t0):
     open_rule, shut_rule = window_rules(quiet_minutes=0)
-    post(outside, 10.0, t0)
+    ReadingFactory.create(station=outside, value=10.0, recorded_at=t0)
 
     assert rules_evaluate(at=t0 + timedelta(seconds=5)) == []
     assert not RuleState.objects.exists()
@@ -245,7 +237,7 @@ def test_a_threshold_fires_once_and_again_only_after_coming_back_past_the_hyster
     rule = heat_rule(hysteresis=0.5, quiet_minutes=0)
     fired_at = []
     for minute, value in enumerate([27.9, 28.6, 28.2, 27.8, 28.4, 27.4, 28.3]):
-        post(inside, value, t0 + timedelta(minutes=minute))
+        ReadingFactory.create(station=inside, value=value, recorded_at=t0 + timedelta(minutes=minute))
         if rules_evaluate(at=t0 + timedelta(minutes=minute, seconds=5)):
             fired_at.append(value)
 
@@ -256,8 +248,8 @@ def test_a_threshold_fires_once_and_again_only_after_coming_back_past_the_hyster
 
 def test_a_threshold_watches_only_its_placement(inside, outside, t0):
     rule = heat_rule(quiet_minutes=0)
-    post(outside, 35.0, t0)
-    post(inside, 22.0, t0)
+    ReadingFactory.create(station=outside, value=35.0, recorded_at=t0)
+    ReadingFactory.create(station=inside, value=22.0, recorded_at=t0)
 
     assert rules_evaluate(at=t0 + timedelta(seconds=5)) == []
     assert titles(rule) == []
@@ -265,16 +257,16 @@ def test_a_threshold_watches_only_its_placement(inside, outside, t0):
 
 def test_an_old_reading_says_nothing_about_now(inside, t0):
     heat_rule(quiet_minutes=0)
-    post(inside, 30.0, t0)
+    ReadingFactory.create(station=inside, value=30.0, recorded_at=t0)
 
     assert rules_evaluate(at=t0 + timedelta(minutes=11)) == []
 
 
 def test_frost_outside(outside, t0):
     rule = Rule.objects.create(name="Frost", kind=BELOW, placement="outside", threshold=0.0, quiet_minutes=0)
-    post(outside, 0.5, t0)
+    ReadingFactory.create(station=outside, value=0.5, recorded_at=t0)
     rules_evaluate(at=t0 + timedelta(seconds=5))
-    post(outside, -0.25, t0 + timedelta(minutes=1))
+    ReadingFactory.create(station=outside, value=-0.25, recorded_at=t0 + timedelta(minutes=1))
     fired = rules_evaluate(at=t0 + timedelta(minutes=1, seconds=5))
 
     assert titles(rule) == ["Frost"]
@@ -290,8 +282,8 @@ def test_a_threshold_on_one_field_of_one_station(outside, inside, t0):
         threshold=30.0,
         quiet_minutes=0,
     )
-    post(inside, 31.0, t0)
-    post(outside, 30.5, t0)
+    ReadingFactory.create(station=inside, value=31.0, recorded_at=t0)
+    ReadingFactory.create(station=outside, value=30.5, recorded_at=t0)
 
     rules_evaluate(at=t0 + timedelta(seconds=5))
 
@@ -304,15 +296,14 @@ def test_a_threshold_on_one_field_of_one_station(outside, inside, t0):
 
 
 def test_only_subscribed_members_active_channels_get_a_notification(inside, t0):
-    users = get_user_model().objects
-    anna = users.create_user("anna", "anna@example.org", "pw")
-    ben = users.create_user("ben", "ben@example.org", "pw")
+    anna = MemberFactory.create(username="anna")
+    ben = MemberFactory.create(username="ben")
     rule = heat_rule(quiet_minutes=0)
     Subscription.objects.create(user=anna, rule=rule)
     phone = Channel.objects.create(user=anna, name="phone", kind="webhook", url="http://127.0.0.1:9/x")
     Channel.objects.create(user=anna, name="old mail", kind=EMAIL, is_active=False)
     Channel.objects.create(user=ben, name="ben's mail", kind=EMAIL)
-    post(inside, 29.0, t0)
+    ReadingFactory.create(station=inside, value=29.0, recorded_at=t0)
 
     rules_evaluate(at=t0 + timedelta(seconds=5))
 
@@ -321,7 +312,7 @@ def test_only_subscribed_members_active_channels_get_a_notification(inside, t0):
 
 def test_a_rule_fires_for_the_history_even_with_no_one_subscribed(inside, t0):
     heat_rule(quiet_minutes=0)
-    post(inside, 29.0, t0)
+    ReadingFactory.create(station=inside, value=29.0, recorded_at=t0)
 
     rules_evaluate(at=t0 + timedelta(seconds=5))
 

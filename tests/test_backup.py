@@ -16,6 +16,8 @@ import pytest
 from iotserver.management.commands.backup import copy_sqlite
 from tests.live import PROJECT, THROWAWAY_SECRET_KEY, gunicorn_server, request, suite_on_postgresql
 
+pytestmark = pytest.mark.live
+
 # Enough synthetic history that the copy takes a while (about 25 MB), and fast to generate.
 HISTORY_ROWS = 200_000
 MAC = "6c:ef:7a:3b:9d:e8"

@@ -93,6 +93,7 @@ numbers = st.one_of(
 )
 
 
+@pytest.mark.fuzz
 @settings_for_endpoints
 @given(
     key=st.one_of(st.just("KEY"), segments),
@@ -159,6 +160,7 @@ def dumps(body: object) -> str:
     return json.dumps(body)  # NaN and Infinity come out as bare tokens: invalid JSON, sent on purpose
 
 
+@pytest.mark.fuzz
 @settings_for_endpoints
 @given(
     body=st.one_of(
@@ -204,6 +206,7 @@ thingspeak_params = st.dictionaries(
 )
 
 
+@pytest.mark.fuzz
 @settings_for_endpoints
 @given(
     params=thingspeak_params,
@@ -232,6 +235,7 @@ def test_thingspeak_updates_never_fail_and_store_nothing_they_refuse(
     check(response, before, "ThingSpeak update")
 
 
+@pytest.mark.fuzz
 @settings_for_endpoints
 @given(
     updates=st.one_of(

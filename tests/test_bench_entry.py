@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.live  # `make bench` in a subprocess
 def test_without_wrk_the_bench_says_how_to_install_it(tmp_path):
     # An empty PATH: no wrk on it (this Python is called by its full path).
     done = subprocess.run(

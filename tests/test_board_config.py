@@ -109,7 +109,8 @@ def test_unknown_devices_and_devices_without_temperature_get_a_reason_and_no_key
     assert ApiKey.objects.count() == keys_before
 
 
-def test_the_admin_action_downloads_the_config_of_one_device(admin_client, outside, tmp_path):
+def test_the_admin_action_downloads_the_config_of_one_device(admin_client, outside, tmp_path, settings):
+    settings.SITE_URL = "http://192.168.1.10:8123/"
     device = outside.api_key.device
 
     response = admin_client.post(
@@ -120,7 +121,7 @@ def test_the_admin_action_downloads_the_config_of_one_device(admin_client, outsi
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="config.py"'
     settings = settings_of(response.content.decode(), tmp_path)
-    assert settings["SERVER_URL"] == "http://testserver"
+    assert settings["SERVER_URL"] == "http://192.168.1.10:8123"  # SITE_URL, not the browser's address
     assert device_for_key(key=settings["API_KEY"], mac=device.mac) == device
 
 
@@ -157,3 +158,39 @@ def test_the_admin_action_explains_a_device_without_temperature(admin_client, ou
 
     assert "no temperature field" in [str(m) for m in get_messages(response.wsgi_request)][0]
     assert ApiKey.objects.filter(device=device).count() == 1
+
+
+def test_without_site_url_boards_get_the_lan_address_and_gunicorns_port(outside, tmp_path, monkeypatch):
+    monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:8123")
+
+    settings = settings_of(board_config("--device", "Back porch"), tmp_path)
+
+    assert settings["SERVER_URL"].startswith("http://") and settings["SERVER_URL"].endswith(":8123")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"])
+def test_a_loopback_address_is_warned_about(outside, url, admin_client, settings):
+    err = StringIO()
+    call_command("board_config", "--device", "Back porch", "--server-url", url, stdout=StringIO(), stderr=err)
+    settings.SITE_URL = url
+    response = admin_client.post(
+        "/admin/devices/device/",
+        {"action": "download_config", "_selected_action": [outside.api_key.device.pk]},
+    )
+
+    assert "loopback address" in err.getvalue() and "SITE_URL" in err.getvalue()
+    assert any("loopback address" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_writing_over_a_config_file_needs_force_and_issues_no_key_until_then(outside, tmp_path):
+    path = tmp_path / "config.py"
+    board_config("--device", "Back porch", "--output", str(path))
+    first = path.read_text()
+    keys = ApiKey.objects.count()
+
+    with pytest.raises(CommandError, match="exists; --force writes over it"):
+        board_config("--device", "Back porch", "--output", str(path))
+
+    assert path.read_text() == first and ApiKey.objects.count() == keys
+    board_config("--device", "Back porch", "--output", str(path), "--force")
+    assert path.read_text() != first

@@ -6,32 +6,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.timezone import now
 
 from dashboard.selectors import household_overview
 from devices.models import HUMIDITY, INSIDE, OTHER, OUTSIDE, PRESSURE, Field
-from devices.services import device_register
-from readings.rules import NewReading
 from readings.selectors import local_day_start
-from readings.services import record_readings
+from tests.factories import PASSWORD, MemberFactory, ReadingFactory, StationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def member(client):
-    user = User.objects.create_user("sam", password="a long household password")
-    client.force_login(user)
-    return user
-
-
-def post(issued, value, *, minutes_ago: float = 0.5, field: int | None = None):
-    device = issued.api_key.device
-    number = field or device.fields.first().number
-    at = now() - timedelta(minutes=minutes_ago)
-    record_readings(device=device, readings=[NewReading(field=number, value=value, recorded_at=at)])
 
 
 def page(client) -> str:
@@ -46,8 +29,9 @@ def text_of(html: str) -> str:
 
 
 def advice(html: str) -> str:
-    section = re.search(r'<section id="advice".*?</section>', html, re.S).group(0)
-    return re.sub(r"\s+([:.,])", r"\1", text_of(section))
+    section = re.search(r'<section id="advice".*?</section>', html, re.S)
+    assert section, "the page has no advice section"
+    return re.sub(r"\s+([:.,])", r"\1", text_of(section.group(0)))
 
 
 def test_strangers_are_sent_to_log_in(client, outside):
@@ -61,7 +45,7 @@ def test_strangers_are_sent_to_log_in(client, outside):
 
 def test_a_public_dashboard_needs_no_login(client, outside, settings):
     settings.DASHBOARD_PUBLIC = True
-    post(outside, 18.25)
+    ReadingFactory.create(station=outside, value=18.25)
 
     html = page(client)
 
@@ -73,8 +57,8 @@ def test_a_public_dashboard_needs_no_login(client, outside, settings):
 
 @pytest.mark.parametrize(("remember", "closes_with_browser"), [("on", False), (None, True)])
 def test_logging_in_keeps_a_phone_logged_in_only_when_asked(client, remember, closes_with_browser):
-    User.objects.create_user("sam", password="a long household password")
-    form = {"username": "sam", "password": "a long household password", "next": "/"}
+    MemberFactory.create(username="sam")
+    form = {"username": "sam", "password": PASSWORD, "next": "/"}
     if remember:
         form["remember"] = remember
 
@@ -87,7 +71,7 @@ def test_logging_in_keeps_a_phone_logged_in_only_when_asked(client, remember, cl
 
 
 def test_a_wrong_password_is_refused_with_a_reason(client):
-    User.objects.create_user("sam", password="a long household password")
+    MemberFactory.create(username="sam")
 
     response = client.post("/accounts/login/", {"username": "sam", "password": "nope"})
 
@@ -102,7 +86,7 @@ def test_logout_and_password_change_use_djangos_views(client, member):
     response = client.post(
         reverse("password_change"),
         {
-            "old_password": "a long household password",
+            "old_password": PASSWORD,
             "new_password1": "another long household password",
             "new_password2": "another long household password",
         },
@@ -132,8 +116,8 @@ def test_a_device_without_readings_is_waiting_for_its_first(client, member, outs
 
 
 def test_both_sides_fresh_show_values_and_the_advice(client, member, outside, inside):
-    post(outside, 21.6)
-    post(inside, 25.0)
+    ReadingFactory.create(station=outside, value=21.6)
+    ReadingFactory.create(station=inside, value=25.0)
 
     html = page(client)
 
@@ -146,15 +130,15 @@ def test_both_sides_fresh_show_values_and_the_advice(client, member, outside, in
 
 
 def test_outside_warmer_says_keep_the_windows_shut(client, member, outside, inside):
-    post(outside, 30.0)
-    post(inside, 24.5)
+    ReadingFactory.create(station=outside, value=30.0)
+    ReadingFactory.create(station=inside, value=24.5)
 
     assert advice(page(client)) == "Outside is 5.5° warmer than inside: keep the windows shut"
 
 
 def test_a_stale_station_is_marked_and_left_out_of_the_advice(client, member, outside, inside):
-    post(outside, 12.0, minutes_ago=25)
-    post(inside, 22.0)
+    ReadingFactory.create(station=outside, value=12.0, minutes_ago=25)
+    ReadingFactory.create(station=inside, value=22.0)
 
     html = page(client)
 
@@ -166,19 +150,19 @@ def test_a_stale_station_is_marked_and_left_out_of_the_advice(client, member, ou
 
 def test_the_stale_threshold_is_a_setting(client, member, outside, inside, settings):
     settings.STALE_AFTER_MINUTES = 30
-    post(outside, 12.0, minutes_ago=25)
-    post(inside, 22.0)
+    ReadingFactory.create(station=outside, value=12.0, minutes_ago=25)
+    ReadingFactory.create(station=inside, value=22.0)
 
     assert advice(page(client)) == "Outside is 10.0° cooler than inside: open the windows"
 
 
 def test_several_devices_on_a_side_are_each_shown_and_compared_on_their_mean(client, member, outside, inside):
-    bedroom = device_register(name="Bedroom", mac="6c:ef:7a:3b:9d:ea", placement=INSIDE)
-    cellar = device_register(name="Cellar", mac="6c:ef:7a:3b:9d:eb", placement=INSIDE)
-    post(outside, 20.0)
-    post(inside, 21.0)
-    post(bedroom, 25.0)
-    post(cellar, 5.0, minutes_ago=60)  # stale: not in the mean
+    bedroom = StationFactory.create(name="Bedroom", placement=INSIDE)
+    cellar = StationFactory.create(name="Cellar", placement=INSIDE)
+    ReadingFactory.create(station=outside, value=20.0)
+    ReadingFactory.create(station=inside, value=21.0)
+    ReadingFactory.create(station=bedroom, value=25.0)
+    ReadingFactory.create(station=cellar, value=5.0, minutes_ago=60)  # stale: not in the mean
 
     html = page(client)
 
@@ -191,10 +175,10 @@ def test_other_fields_show_their_label_and_unit_and_stay_out_of_temperatures(cli
     device = outside.api_key.device
     Field.objects.create(device=device, number=3, label="Air pressure", unit="hPa", kind=PRESSURE)
     Field.objects.create(device=device, number=4, label="Humidity", unit="%", kind=HUMIDITY)
-    post(outside, 18.0)
-    post(outside, 1013.25, field=3)
-    post(outside, 64.0, field=4)
-    post(inside, 20.0)
+    ReadingFactory.create(station=outside, value=18.0)
+    ReadingFactory.create(station=outside, value=1013.25, field=3)
+    ReadingFactory.create(station=outside, value=64.0, field=4)
+    ReadingFactory.create(station=inside, value=20.0)
 
     html = page(client)
     words = text_of(html)
@@ -208,8 +192,8 @@ def test_todays_min_and_max_are_shown(client, member, outside, inside, settings)
     settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: the day boundary is not UTC's
     readings = ((15.5, 30), (19.0, 20), (17.25, 1))
     for value, minutes in readings:
-        post(outside, value, minutes_ago=minutes)
-    post(inside, 20.0)
+        ReadingFactory.create(station=outside, value=value, minutes_ago=minutes)
+    ReadingFactory.create(station=inside, value=20.0)
     # Right after local midnight the older readings belong to yesterday.
     today = [v for v, m in readings if now() - timedelta(minutes=m) >= local_day_start(now())]
 
@@ -222,8 +206,8 @@ def test_todays_min_and_max_are_shown(client, member, outside, inside, settings)
 def test_the_hysteresis_keeps_open_windows_open_while_the_two_cross(client, member, outside, inside):
     # An hour ago outside was clearly cooler; now it is 0.3° warmer: within the 0.5° band.
     for minutes, out_value in ((90, 20.0), (60, 20.5), (30, 21.5), (1, 22.3)):
-        post(outside, out_value, minutes_ago=minutes)
-        post(inside, 22.0, minutes_ago=minutes)
+        ReadingFactory.create(station=outside, value=out_value, minutes_ago=minutes)
+        ReadingFactory.create(station=inside, value=22.0, minutes_ago=minutes)
 
     assert advice(page(client)).endswith("the windows can stay open for now")
 
@@ -232,8 +216,8 @@ def test_the_hysteresis_keeps_shut_windows_shut_until_outside_is_clearly_cooler(
     client, member, outside, inside, settings
 ):
     for minutes, out_value in ((90, 26.0), (60, 24.0), (1, 21.7)):
-        post(outside, out_value, minutes_ago=minutes)
-        post(inside, 22.0, minutes_ago=minutes)
+        ReadingFactory.create(station=outside, value=out_value, minutes_ago=minutes)
+        ReadingFactory.create(station=inside, value=22.0, minutes_ago=minutes)
 
     assert advice(page(client)) == "Outside is only 0.3° cooler than inside: keep the windows shut for now"
     settings.WINDOW_HYSTERESIS = 0.2
@@ -241,9 +225,9 @@ def test_the_hysteresis_keeps_shut_windows_shut_until_outside_is_clearly_cooler(
 
 
 def test_the_trend_over_the_last_hour_is_shown(client, member, outside, inside):
-    for minutes in range(55, 0, -5):
-        post(outside, 30.0 - minutes * 0.1, minutes_ago=minutes)  # warming by 6° an hour
-        post(inside, 22.0, minutes_ago=minutes)
+    for minutes in range(55, 0, -5):  # outside warming by 6° an hour
+        ReadingFactory.create(station=outside, value=30.0 - minutes * 0.1, minutes_ago=minutes)
+        ReadingFactory.create(station=inside, value=22.0, minutes_ago=minutes)
 
     html = page(client)
 
@@ -254,14 +238,14 @@ def test_the_trend_over_the_last_hour_is_shown(client, member, outside, inside):
 def test_the_page_costs_a_fixed_number_of_queries(
     client, member, outside, inside, django_assert_max_num_queries
 ):
-    post(outside, 20.0)
-    post(inside, 22.0)
+    ReadingFactory.create(station=outside, value=20.0)
+    ReadingFactory.create(station=inside, value=22.0)
     with django_assert_max_num_queries(50) as small:
         page(client)
     for n in range(3):
-        extra = device_register(name=f"Extra {n}", mac=f"6c:ef:7a:3b:9e:0{n}", placement=OUTSIDE)
+        extra = StationFactory.create(name=f"Extra {n}")
         for minutes in range(0, 120, 2):
-            post(extra, 20.0 + n, minutes_ago=minutes + 0.5)
+            ReadingFactory.create(station=extra, value=20.0 + n, minutes_ago=minutes + 0.5)
     with django_assert_max_num_queries(50) as large:
         page(client)
 
@@ -270,8 +254,8 @@ def test_the_page_costs_a_fixed_number_of_queries(
 
 
 def test_the_overview_needs_four_queries(outside, inside, django_assert_num_queries):
-    post(outside, 20.0)
-    post(inside, 22.0)
+    ReadingFactory.create(station=outside, value=20.0)
+    ReadingFactory.create(station=inside, value=22.0)
 
     with django_assert_num_queries(4):
         overview = household_overview(at=now())
@@ -280,10 +264,10 @@ def test_the_overview_needs_four_queries(outside, inside, django_assert_num_quer
 
 
 def test_a_station_placed_elsewhere_is_shown_but_not_advised_on(client, member, outside, inside):
-    greenhouse = device_register(name="Greenhouse", mac="6c:ef:7a:3b:9d:ec", placement=OTHER)
-    post(greenhouse, 35.0)
-    post(outside, 20.0)
-    post(inside, 22.0)
+    greenhouse = StationFactory.create(name="Greenhouse", placement=OTHER)
+    ReadingFactory.create(station=greenhouse, value=35.0)
+    ReadingFactory.create(station=outside, value=20.0)
+    ReadingFactory.create(station=inside, value=22.0)
 
     html = page(client)
 

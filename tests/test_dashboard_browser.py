@@ -36,10 +36,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium; .ci/run does this)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.live,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium is not installed at /usr/bin/chromium "
+        "(apt-get install -y chromium; .ci/run does this)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from readings.services import MAX_BATCH
+from readings.rules import MAX_BATCH
 from tests.live import PROJECT, THROWAWAY_SECRET_KEY
 
 DEPLOY = PROJECT / "deploy"
@@ -19,7 +19,8 @@ DEPLOY = PROJECT / "deploy"
 
 def unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = str  # systemd keys are case-sensitive
+    # systemd keys are case-sensitive; configparser's documented way, which its stubs refuse.
+    parser.optionxform = str  # type: ignore[assignment, method-assign]
     parser.read_string((DEPLOY / name).read_text())
     return parser
 
@@ -86,6 +87,7 @@ def test_the_environment_file_names_only_settings_the_server_reads():
     assert environment_file()["DATABASE_URL"].startswith("postgres://")
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 @pytest.mark.parametrize(
     "flag, expected", [("true", "('HTTP_X_FORWARDED_PROTO', 'https') True"), ("", "None False")]
 )

@@ -101,6 +101,7 @@ def _peak_bytes(device) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+@pytest.mark.load  # 55,000 readings stored and exported under tracemalloc: about 20 s
 @pytest.mark.django_db
 def test_export_memory_does_not_grow_with_the_range(outside):
     device = outside.api_key.device

@@ -7,31 +7,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils.timezone import now
 
-from devices.models import OUTSIDE, PRESSURE, Field
-from devices.services import device_register
+from devices.models import PRESSURE, Field
 from readings.models import Reading
 from readings.rollups import rollups_rebuild
-from readings.rules import NewReading
-from readings.services import record_readings
+from tests.factories import ReadingFactory, StationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def member(client):
-    client.force_login(User.objects.create_user("sam", password="a long household password"))
-
-
-def post(issued, value, *, minutes_ago: float = 0.5, field: int | None = None):
-    device = issued.api_key.device
-    number = field or device.fields.first().number
-    record_readings(
-        device=device,
-        readings=[NewReading(field=number, value=value, recorded_at=now() - timedelta(minutes=minutes_ago))],
-    )
 
 
 def history(client, range_: str | None = "24h") -> dict:
@@ -86,8 +69,8 @@ def test_a_day_of_minutes_comes_back_with_its_spike(client, member, outside):
 
 
 def test_readings_outside_the_range_are_left_out(client, member, outside):
-    post(outside, 10.0, minutes_ago=25 * 60)
-    post(outside, 11.0, minutes_ago=1)
+    ReadingFactory.create(station=outside, value=10.0, minutes_ago=25 * 60)
+    ReadingFactory.create(station=outside, value=11.0, minutes_ago=1)
 
     [series] = history(client)["series"]
 
@@ -98,8 +81,8 @@ def test_other_fields_are_their_own_series_with_label_and_unit(client, member, o
     Field.objects.create(
         device=outside.api_key.device, number=3, label="Air pressure", unit="hPa", kind=PRESSURE
     )
-    post(outside, 18.0)
-    post(outside, 1013.0, field=3)
+    ReadingFactory.create(station=outside, value=18.0)
+    ReadingFactory.create(station=outside, value=1013.0, field=3)
 
     series = {s["field"]: s for s in history(client)["series"]}
 
@@ -110,7 +93,7 @@ def test_other_fields_are_their_own_series_with_label_and_unit(client, member, o
 
 def test_history_is_compressed_for_clients_that_accept_it(client, member, outside):
     for n in range(200):
-        post(outside, 20 + n / 100, minutes_ago=n * 5 + 1)
+        ReadingFactory.create(station=outside, value=20 + n / 100, minutes_ago=n * 5 + 1)
 
     response = client.get("/api/history/", HTTP_ACCEPT_ENCODING="gzip")
 
@@ -119,12 +102,12 @@ def test_history_is_compressed_for_clients_that_accept_it(client, member, outsid
 
 
 def test_latest_answers_304_until_something_changes(client, member, outside, inside):
-    post(outside, 18.0)
-    post(inside, 22.0)
+    ReadingFactory.create(station=outside, value=18.0)
+    ReadingFactory.create(station=inside, value=22.0)
 
     first = client.get("/api/latest/")
     again = client.get("/api/latest/", HTTP_IF_NONE_MATCH=first["ETag"])
-    post(outside, 17.5)
+    ReadingFactory.create(station=outside, value=17.5)
     changed = client.get("/api/latest/", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert first.status_code == 200 and again.status_code == 304 and again.content == b""
@@ -141,10 +124,10 @@ def test_latest_answers_304_until_something_changes(client, member, outside, ins
 
 def test_a_live_update_is_small(client, member, outside, inside):
     for n in range(4):
-        extra = device_register(name=f"Extra {n}", mac=f"6c:ef:7a:3b:9e:0{n}", placement=OUTSIDE)
-        post(extra, 20.0 + n)
-    post(outside, 18.0)
-    post(inside, 22.0)
+        extra = StationFactory.create(name=f"Extra {n}")
+        ReadingFactory.create(station=extra, value=20.0 + n)
+    ReadingFactory.create(station=outside, value=18.0)
+    ReadingFactory.create(station=inside, value=22.0)
 
     response = client.get("/api/latest/")
 
@@ -155,16 +138,16 @@ def test_a_live_update_is_small(client, member, outside, inside):
 def test_history_and_latest_cost_a_fixed_number_of_queries(
     client, member, outside, inside, django_assert_max_num_queries
 ):
-    post(outside, 18.0)
-    post(inside, 22.0)
+    ReadingFactory.create(station=outside, value=18.0)
+    ReadingFactory.create(station=inside, value=22.0)
     with django_assert_max_num_queries(50) as history_small:
         history(client, "7d")
     with django_assert_max_num_queries(50) as latest_small:
         client.get("/api/latest/")
     for n in range(3):
-        extra = device_register(name=f"Extra {n}", mac=f"6c:ef:7a:3b:9e:0{n}", placement=OUTSIDE)
+        extra = StationFactory.create(name=f"Extra {n}")
         for minutes in range(0, 600, 10):
-            post(extra, 20.0 + n, minutes_ago=minutes + 0.5)
+            ReadingFactory.create(station=extra, value=20.0 + n, minutes_ago=minutes + 0.5)
     with django_assert_max_num_queries(50) as history_large:
         history(client, "7d")
     with django_assert_max_num_queries(50) as latest_large:
@@ -175,7 +158,7 @@ def test_history_and_latest_cost_a_fixed_number_of_queries(
 
 
 def test_latest_matches_etags_as_http_does_not_as_substrings(client, member, outside):
-    post(outside, 18.0)
+    ReadingFactory.create(station=outside, value=18.0)
     tag = client.get("/api/latest/")["ETag"]
 
     def status(header: str) -> int:

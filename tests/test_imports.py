@@ -19,6 +19,7 @@ THINGSPEAK_EXPORT = """created_at,entry_id,field1,field2,latitude,longitude,elev
 2018-07-31 20:40:01 UTC,4,warm,,,,,
 not a time,5,21,,,,,
 2018-07-31 20:41:01 UTC,6,500,,,,,
+2018-07-31 20:42:01 UTC,7,,,,,,
 """
 
 
@@ -61,12 +62,16 @@ def test_a_thingspeak_export_is_imported_and_a_second_run_stores_nothing(porch, 
     ]
     assert first == [
         "stored 4 new readings, 0 were stored already",
-        "skipped 1: field1 is not a number",
-        "skipped 1: created_at is not a time",
-        "skipped 1: value not plausible for the field's kind (allowed -90 to 70)",
+        "skipped 1: field1 is not a number; at line 5 (entry 4)",
+        "skipped 1: created_at is not a time; at line 6 (entry 5)",
+        "skipped 1: value not plausible for the field's kind (allowed -90 to 70); at line 7 (entry 6)",
+        "skipped 1: no value in field1..field8; at line 8 (entry 7)",
     ]
     assert again[0] == "stored 0 new readings, 4 were stored already"
     assert len(stored(porch)) == 4
+    # A station quiet since 2018 stays quiet: last_seen is its newest reading's time, not the import's.
+    porch.refresh_from_db()
+    assert porch.last_seen == at(39)
 
 
 def test_readings_on_fields_the_device_lacks_are_skipped_with_the_reason(outside, tmp_path):
@@ -77,7 +82,7 @@ def test_readings_on_fields_the_device_lacks_are_skipped_with_the_reason(outside
 
     assert lines == [
         "stored 1 new readings, 0 were stored already",
-        "skipped 1: field 3 is not set up for this device; add it in the admin",
+        "skipped 1: field 3 is not set up for this device; add it in the admin; at line 2 (entry 1)",
     ]
 
 
@@ -128,8 +133,8 @@ def test_the_flask_database_is_imported_with_naive_early_rows_in_pacific_time(ou
     assert stored(room) == [(datetime(2018, 7, 31, 20, 37, 2, 1, tzinfo=UTC), 2, 24.25, True)]
     assert first == [
         "stored 3 new readings, 0 were stored already",
-        "skipped 1: field 3 is not mapped to a device (use --field 3=DEVICE)",
-        "skipped 1: data is not a number",
+        "skipped 1: field 3 is not mapped to a device (use --field 3=DEVICE); at Id 4",
+        "skipped 1: data is not a number; at Id 5",
     ]
     assert again[0] == "stored 0 new readings, 3 were stored already"
 
@@ -165,5 +170,5 @@ def test_an_import_takes_history_older_than_readings_earliest_but_not_an_unset_c
 
     assert lines == [
         "stored 1 new readings, 0 were stored already",
-        "skipped 1: recorded_at is before 2010-01-01; is the board's clock set?",
+        "skipped 1: recorded_at is before 2010-01-01; is the board's clock set?; at Id 2",
     ]

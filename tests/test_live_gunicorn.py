@@ -9,6 +9,8 @@ import pytest
 
 from tests.live import gunicorn_server, request
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

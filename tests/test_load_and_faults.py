@@ -24,6 +24,8 @@ import pytest
 from tests import load, postgres
 from tests.live import LiveServer, gunicorn_server, suite_on_postgresql
 
+pytestmark = [pytest.mark.live, pytest.mark.load]
+
 READINGS = int(os.environ.get("LOAD_READINGS", "20000"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))  # the plain load's time budget; faults take less
 CLIENTS = 64
@@ -171,12 +173,13 @@ def test_the_whole_server_killed_mid_load_and_restarted_keeps_every_acknowledged
         with gunicorn_server(tmp_path, workers=4, database_url=database) as server:
             boards = register_boards(server)
 
-            def pull_the_plug(answered: int) -> None:
+            def pull_the_plug(answered: int) -> str | None:
                 if answered == 300:
                     for pid in [server.process.pid, *worker_pids(server)]:
                         os.kill(pid, signal.SIGKILL)
                 if answered >= 300:
                     return load.STOP  # a few more in flight see the dead server; then stop
+                return None
 
             result = load.send(
                 server.url,

@@ -9,6 +9,8 @@ import time_machine
 from django.contrib.auth.models import User
 from django.utils.timezone import now
 
+from tests.factories import MemberFactory
+
 
 @pytest.fixture
 def lockout(settings):
@@ -20,14 +22,14 @@ def lockout(settings):
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user(
-        "alex", password="correct horse battery", is_staff=True, is_superuser=True
+    return MemberFactory.create(
+        username="alex", password="correct horse battery", is_staff=True, is_superuser=True
     )
 
 
 @pytest.fixture
 def household(db) -> User:
-    return User.objects.create_user("sam", password="sam's own password")
+    return MemberFactory.create(username="sam", password="sam's own password")
 
 
 def admin_login(client, username: str, password: str):

@@ -116,6 +116,7 @@ def target_database():
         yield url
 
 
+@pytest.mark.live  # manage.py in subprocesses against a fresh PostgreSQL database
 def test_a_household_moves_from_sqlite_to_postgresql_without_loss(tmp_path, target_database):
     source = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     manage(source, "migrate", "--noinput")

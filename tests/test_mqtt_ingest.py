@@ -12,7 +12,7 @@ from devices.services import key_revoke
 from mqtt.accounts import account_replace
 from mqtt.incoming import KEEP_DELIVERIES, Message, receive
 from mqtt.models import Account, Delivery, Refusal
-from readings.models import Reading
+from readings.models import EntryNote, Reading
 from tests.live import free_port
 
 SESSION = "iotserver-ingest"
@@ -41,6 +41,15 @@ def test_thingspeaks_update_form_stores_each_field_at_its_created_at(porch):
     reading = Reading.objects.get(device=porch)
     assert (reading.value, reading.stamped_by_device) == (21.5, True)
     assert reading.recorded_at.isoformat() == "2026-11-20T10:00:00+00:00"
+
+
+def test_an_updates_status_and_location_are_stored_with_its_entry_as_over_http(porch):
+    take(f"channels/{porch.pk}/publish", "field1=21.5&status=door%20open&lat=52.5&long=13.4")
+
+    reading = Reading.objects.get(device=porch)
+    note = EntryNote.objects.get(device=porch)
+    assert (note.status, note.latitude, note.longitude) == ("door open", 52.5, 13.4)
+    assert (note.recorded_at, note.first_reading_id) == (reading.recorded_at, reading.pk)
 
 
 def test_a_single_field_topic_takes_a_bare_value(porch):
@@ -73,7 +82,7 @@ def test_the_json_form_takes_a_batch_and_its_mac_from_the_topic(porch):
             '{"field": 1, "data": 99}',
             "99 is not a plausible temperature (allowed -90 to 70)",
         ),
-        ("channels/{id}/publish", "field1=abc", "field1 must be a number"),
+        ("channels/{id}/publish", "field1=abc", "field1 must be a number (text goes in status)"),
         ("channels/{id}/publish", "status=hello", "no field1..field8 in the update"),
         ("channels/{id}/publish", "field2=20", "field 2 is not set up for this device; add it in the admin"),
         ("channels/{id}/publish/fields/field9", "20", "field9 is not one of field1..field8"),

@@ -70,7 +70,7 @@ def execute(server, sql: str) -> None:
 
 def login(broker, who: dict) -> MqttLogin:
     client = MqttLogin(broker, who["username"], who["password"])
-    assert not client.connack.is_failure, client.connack
+    assert client.connack is not None and not client.connack.is_failure, client.connack
     return client
 
 

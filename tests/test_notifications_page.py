@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.timezone import now
 
 from alerts.models import EMAIL, TEXT_BODY, WEBHOOK, Alert, Channel, Notification, Rule, Subscription
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ PAGE = "/notifications/"
 
 @pytest.fixture
 def anna(client):
-    user = get_user_model().objects.create_user("anna", "anna@example.org", "pw")
+    user = MemberFactory.create(username="anna")
     client.force_login(user)
     return user
 
@@ -121,7 +121,7 @@ def test_a_bad_channel_is_refused_with_the_reason_and_nothing_is_stored(client, 
 
 
 def test_a_member_removes_their_own_channel_and_no_one_elses(client, anna):
-    ben = get_user_model().objects.create_user("ben", "ben@example.org", "pw")
+    ben = MemberFactory.create(username="ben")
     mine = Channel.objects.create(user=anna, name="mine", kind=EMAIL)
     theirs = Channel.objects.create(user=ben, name="theirs", kind=EMAIL)
 

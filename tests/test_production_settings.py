@@ -42,6 +42,7 @@ def run_settings(environment: dict[str, str], *args: str) -> subprocess.Complete
     )
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 def test_check_deploy_reports_nothing_with_the_documented_environment():
     done = run_settings(documented_environment(), "check", "--deploy", "--fail-level", "WARNING")
 
@@ -49,6 +50,7 @@ def test_check_deploy_reports_nothing_with_the_documented_environment():
     assert done.stdout.strip() == "System check identified no issues (0 silenced)."
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 def test_check_deploy_names_what_is_missing_without_the_https_settings():
     # The test above is not clean by accident: leave out the documented HTTPS lines and it speaks.
     environment = {
@@ -72,6 +74,7 @@ WEAK_KEYS = {
 }
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 @pytest.mark.parametrize("label", WEAK_KEYS)
 def test_the_server_refuses_to_start_with_a_weak_key(label):
     key = WEAK_KEYS[label] or documented_environment_placeholder()
@@ -89,6 +92,7 @@ def documented_environment_placeholder() -> str:
     return next(line.split("=", 1)[1] for line in lines if line.startswith("SECRET_KEY="))
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 def test_the_server_refuses_to_start_without_a_key(tmp_path):
     environment = {name: value for name, value in documented_environment().items() if name != "SECRET_KEY"}
     # A household's .env beside manage.py (`make run` writes one) would supply a key: this test is
@@ -114,6 +118,7 @@ def test_the_server_refuses_to_start_without_a_key(tmp_path):
     assert "ImproperlyConfigured: Set the SECRET_KEY environment variable" in done.stderr
 
 
+@pytest.mark.live
 def test_gunicorn_does_not_serve_with_a_weak_key(tmp_path):
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     environment = {
@@ -139,12 +144,14 @@ def test_gunicorn_does_not_serve_with_a_weak_key(tmp_path):
     assert "SECRET_KEY is not safe" in done.stderr
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 def test_a_developer_with_debug_on_may_use_any_key():
     done = run_settings({"DEBUG": "true", "SECRET_KEY": "dev"}, "check")
 
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 def test_the_defaults_serve_plain_http_on_the_lan():
     show = (
         "from django.conf import settings as s; print(json.dumps([s.SECURE_SSL_REDIRECT, "
@@ -162,7 +169,9 @@ def nginx_plain_http_paths() -> re.Pattern:
     """The regex of nginx's port-80 location that is proxied instead of redirected."""
     site = (DEPLOY / "nginx-iotserver.conf").read_text()
     port_80 = site.split("listen 443", 1)[0]
-    return re.compile(re.search(r"location ~ (\S+) \{", port_80).group(1))
+    location = re.search(r"location ~ (\S+) \{", port_80)
+    assert location, "no regex location on port 80"
+    return re.compile(location.group(1))
 
 
 BOARD_PATHS = [
@@ -173,6 +182,7 @@ BOARD_PATHS = [
     "/update.json",
     "/api/readings/",
     "/channels/12/bulk_update.json",
+    "/channels/12/bulk_update.csv",
 ]
 BROWSER_PATHS = [
     "/",
@@ -221,6 +231,7 @@ def over(live, method: str, path: str, scheme: str, body: bytes | None = None, h
     return answer
 
 
+@pytest.mark.live
 def test_behind_tls_browsers_are_sent_to_https_with_hsts(behind_tls):
     live, _ = behind_tls
 
@@ -235,6 +246,7 @@ def test_behind_tls_browsers_are_sent_to_https_with_hsts(behind_tls):
     assert "Strict-Transport-Security" not in headers  # never sent over plain HTTP
 
 
+@pytest.mark.live
 def test_behind_tls_every_board_write_over_plain_http_is_stored_not_redirected(behind_tls):
     live, key = behind_tls
     mac = "6c:ef:7a:3b:9d:e8"
@@ -258,7 +270,15 @@ def test_behind_tls_every_board_write_over_plain_http_is_stored_not_redirected(b
         ),
         over(live, "POST", "/api/readings/", "http", batch, {**json_type, "Authorization": f"Api-Key {key}"}),
         over(live, "POST", f"/channels/{channel}/bulk_update.json", "http", bulk, json_type),
+        over(
+            live,
+            "POST",
+            f"/channels/{channel}/bulk_update.csv",
+            "http",
+            f"write_api_key={key}&time_format=relative&updates=0,18.5".encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
     ]
 
-    assert [status for status, _, _ in answers] == [200, 200, 200, 200, 201, 202], answers
-    assert live.query("SELECT COUNT(*) FROM readings_reading")[0][0] == before + 6
+    assert [status for status, _, _ in answers] == [200, 200, 200, 200, 201, 202, 202], answers
+    assert live.query("SELECT COUNT(*) FROM readings_reading")[0][0] == before + 7

@@ -110,6 +110,7 @@ def test_the_schema_is_served_and_the_docs_page_uses_no_cdn(client, db):
     assert re.search(rb"""(src|href)=["']?(https?:)?//""", docs.content) is None
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 def test_the_schema_is_valid_openapi_without_warnings(tmp_path):
     env = {"SECRET_KEY": THROWAWAY_SECRET_KEY, "PATH": "", "DJANGO_SETTINGS_MODULE": "iotserver.settings"}
     done = subprocess.run(

@@ -44,6 +44,6 @@ def test_the_admin_issues_a_read_key_and_shows_it_once(admin_client, outside):
     )
 
     [message] = [str(m) for m in answer.context["messages"]]
-    key = message.split("Read key for Back porch: ")[1].split(" ")[0]
+    key = message.split('Read key for Back porch: <input readonly value="')[1].split('"')[0]
     assert device_for_read_key(key=key) == device
     assert f"/channels/{device.pk}/feeds.json?api_key={key}" in message

@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.live import gunicorn_server
 
+pytestmark = [pytest.mark.live, pytest.mark.fuzz]
+
 TRIED: Counter = Counter()
 KEYS = """
 from devices.models import READ

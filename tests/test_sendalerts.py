@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.utils.timezone import now
@@ -34,15 +33,14 @@ from alerts.models import (
 )
 from alerts.services import MAX_ATTEMPTS, notifications_send, retry_delay, rules_evaluate
 from devices.services import IssuedKey
-from readings.rules import NewReading
-from readings.services import record_readings
+from tests.factories import MemberFactory, ReadingFactory
 from tests.live import PROJECT, THROWAWAY_SECRET_KEY, free_port
 from tests.webhook_recorder import webhook_recorder
 
 
 @pytest.fixture
 def anna(db):
-    return get_user_model().objects.create_user("anna", "anna@example.org", "pw")
+    return MemberFactory.create(username="anna")
 
 
 @pytest.fixture
@@ -57,8 +55,7 @@ def heat(db, anna) -> Rule:
 def hot(inside: IssuedKey, value: float = 28.75) -> datetime:
     """The living room reports a hot reading, stamped a few seconds ago; answers its time."""
     at = now() - timedelta(seconds=5)
-    device = inside.api_key.device
-    record_readings(device=device, readings=[NewReading(field=2, value=value, recorded_at=at)])
+    ReadingFactory.create(station=inside, value=value, recorded_at=at)
     return at
 
 
@@ -267,6 +264,7 @@ def test_a_sender_killed_halfway_through_firing_leaves_nothing_half_done(heat, a
 # Mail settings from the environment
 
 
+@pytest.mark.live  # manage.py in a subprocess, under the production settings
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [

@@ -13,6 +13,8 @@ import pytest
 from tests.live import PROJECT, gunicorn_server
 from tests.webhook_recorder import webhook_recorder
 
+pytestmark = pytest.mark.live
+
 SETUP = """
 from django.contrib.auth import get_user_model
 from alerts.models import Channel, Rule, Subscription
@@ -38,6 +40,7 @@ def start_sender(server) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert sender.stdout is not None  # stdout=PIPE
     for line in sender.stdout:
         if "sendalerts: checking every" in line:
             return sender

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import sys
 import time
 from io import StringIO
 
@@ -10,7 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from devices.models import ApiKey
-from tests.live import free_port, gunicorn_server
+from tests.live import PROJECT, free_port, gunicorn_server
+
+pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +96,33 @@ def test_with_no_server_it_says_so_and_leaves_no_key_behind():
     assert len(live_lines) == 2  # a round each, carrying on as a board would
     assert ApiKey.objects.filter(revoked_at__isnull=True).count() == 0
     assert ApiKey.objects.filter(device__name__startswith="Simulated").count() == 2 + 2 + 2
+
+
+def test_stopped_with_sigterm_it_revokes_its_keys(server):
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "simulate_stations", "--url", server.url, "--interval", "0.2"],
+        cwd=PROJECT,
+        env=server.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    unrevoked = "SELECT COUNT(*) FROM devices_apikey WHERE revoked_at IS NULL"
+    deadline = time.monotonic() + 30
+    while server.query(unrevoked)[0][0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)  # waiting for the run to issue its keys: a real process, a real clock
+    assert server.query(unrevoked)[0][0] == 2
+
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+
+    assert server.query(unrevoked)[0][0] == 0
+
+
+def test_remove_deletes_the_demo_devices_and_their_readings(server):
+    output = server.manage("simulate_stations", "--remove")
+
+    assert "Removed 'Simulated outside' and its" in output
+    assert server.query("SELECT COUNT(*) FROM devices_device")[0][0] == 0
+    assert server.query("SELECT COUNT(*) FROM readings_reading")[0][0] == 0
+    assert "nothing to remove" in server.manage("simulate_stations", "--remove")

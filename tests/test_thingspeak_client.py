@@ -11,6 +11,8 @@ import thingspeak
 
 from tests.live import gunicorn_server
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -24,8 +26,10 @@ def channel(server) -> dict:
         "register_device", "--name", "Porch", "--mac", "6C:EF:7A:3B:9D:E8", "--placement", "outside"
     )
     issued = server.manage("issue_read_key", "--device", "Porch")
+    channel = re.search(r"channel id (\d+)", issued)
+    assert channel, issued
     return {
-        "id": int(re.search(r"channel id (\d+)", issued).group(1)),
+        "id": int(channel.group(1)),
         "write_key": registered.strip().splitlines()[-1],
         "read_key": issued.strip().splitlines()[-1],
     }
@@ -65,7 +69,9 @@ def test_the_client_raises_on_a_refused_write_and_nothing_is_stored(server, chan
         writer.update({"field1": "hot"})
 
     assert refused.value.response.status_code == 400 and refused.value.response.text == "0"
-    assert refused.value.response.headers["X-Refusal-Reason"] == "field1 must be a number"
+    assert (
+        refused.value.response.headers["X-Refusal-Reason"] == "field1 must be a number (text goes in status)"
+    )
     assert server.query("SELECT COUNT(*) FROM readings_reading") == before
 
 
@@ -76,3 +82,18 @@ def test_the_client_with_a_write_key_cannot_read(server, channel):
         reader.get()
 
     assert (refused.value.response.status_code, refused.value.response.text) == (400, "-1")
+
+
+def test_the_client_views_the_channel_and_gets_the_last_data_age(server, channel):
+    writer = thingspeak.Channel(channel["id"], api_key=channel["write_key"], server_url=server.url)
+    reader = thingspeak.Channel(channel["id"], api_key=channel["read_key"], server_url=server.url)
+    written = json.loads(writer.update({"field1": 16.75, "status": "all well"}))
+
+    viewed = json.loads(reader.view())
+    age = json.loads(reader.get_last_data_age(field=1))
+    with_status = json.loads(reader.get({"results": 1, "status": "true"}))
+
+    assert (viewed["id"], viewed["name"], viewed["field1"]) == (channel["id"], "Porch", "Temperature")
+    assert viewed["last_entry_id"] == written["entry_id"]
+    assert age["last_data_age_units"] == "s" and 0 <= int(age["last_data_age"]) < 60
+    assert with_status["feeds"][-1]["status"] == "all well" and written["status"] == "all well"

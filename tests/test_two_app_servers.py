@@ -15,6 +15,8 @@ import pytest
 from tests import postgres
 from tests.live import THROWAWAY_SECRET_KEY, gunicorn_server, request
 
+pytestmark = pytest.mark.live
+
 PASSWORD = "two-servers-one-household"
 
 
@@ -70,10 +72,18 @@ def log_in(server) -> str:
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = browser.open(server.url + "/admin/login/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = {"csrfmiddlewaretoken": token, "username": "admin", "password": PASSWORD, "next": "/admin/"}
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "the login page has no CSRF token"
+    form = {
+        "csrfmiddlewaretoken": token.group(1),
+        "username": "admin",
+        "password": PASSWORD,
+        "next": "/admin/",
+    }
     browser.open(server.url + "/admin/login/", urllib.parse.urlencode(form).encode())
-    return next(cookie.value for cookie in jar if cookie.name == "sessionid")
+    session = next(cookie for cookie in jar if cookie.name == "sessionid")
+    assert session.value, "an empty session cookie"
+    return session.value
 
 
 def test_a_reading_posted_to_one_server_is_seen_through_the_other_in_a_session_from_the_first(servers, board):

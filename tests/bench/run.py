@@ -62,6 +62,14 @@ class Report:
         return "\n".join(lines)
 
 
+def _found(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """The first match of `pattern` in `text`; a ValueError that shows both when there is none."""
+    match = re.search(pattern, text, flags)
+    if match is None:
+        raise ValueError(f"no {pattern!r} in:\n{text}")
+    return match
+
+
 def machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     memory = "unknown RAM"
@@ -70,9 +78,9 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        total_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        total_kb = int(_found(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
         memory = f"{total_kb / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, AttributeError):
+    except (OSError, ValueError):
         pass
     sqlite = subprocess.run(
         [sys.executable, "-c", "import sqlite3; print(sqlite3.sqlite_version)"],
@@ -116,10 +124,10 @@ def wrk(url: str, seconds: int) -> WrkRun:
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return WrkRun(
-        requests_per_s=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        p50_ms=_ms(*re.match(r"([\d.]+)(us|ms|s)", latency["50"]).groups()),
-        p99_ms=_ms(*re.match(r"([\d.]+)(us|ms|s)", latency["99"]).groups()),
-        requests=int(re.search(r"(\d+) requests in", out).group(1)),
+        requests_per_s=float(_found(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50_ms=_ms(*_found(r"^([\d.]+)(us|ms|s)", latency["50"]).groups()),
+        p99_ms=_ms(*_found(r"^([\d.]+)(us|ms|s)", latency["99"]).groups()),
+        requests=int(_found(r"(\d+) requests in", out).group(1)),
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in socket.groups()) if socket else 0,
     )
@@ -317,7 +325,7 @@ def worker_peak_rss_mb(master: int) -> list[float]:
         except OSError:
             continue
         if re.search(rf"^PPid:\s+{master}$", text, re.M):
-            peaks.append(int(re.search(r"^VmHWM:\s+(\d+) kB", text, re.M).group(1)) / 1024)
+            peaks.append(int(_found(r"^VmHWM:\s+(\d+) kB", text, re.M).group(1)) / 1024)
     return sorted(peaks)
 
 

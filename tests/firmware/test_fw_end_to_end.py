@@ -9,6 +9,8 @@ from urllib_requests import UrllibHttp
 
 from tests.live import gunicorn_server
 
+pytestmark = [pytest.mark.live, pytest.mark.firmware]
+
 MAC = "5c:cf:7f:01:02:03"
 
 

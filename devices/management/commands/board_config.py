@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from devices.board_config import DEFAULT_INTERVAL_S, board_config_issue, default_server_url
+from devices.board_config import DEFAULT_INTERVAL_S, board_config_issue, boards_url, unreachable_warning
 from devices.models import Device
 
 logger = logging.getLogger(__name__)
@@ -20,11 +20,22 @@ def device_named(name: str) -> Device:
         raise CommandError(f"no device named {name!r}") from None
 
 
+def server_url_for_boards(options, stderr) -> str:
+    """The --server-url given, or the server's own idea of it; warns when boards could not reach it."""
+    url = options["server_url"] or boards_url()
+    warning = unreachable_warning(url)
+    if warning:
+        stderr.write(f"Warning: {warning}")
+    return url
+
+
 def add_board_arguments(parser) -> None:
     """The options board_config and flash_board share."""
     parser.add_argument("--device", required=True, help="the device's name, as in the admin")
     parser.add_argument(
-        "--server-url", help="the address boards reach this server at (default: http://<this machine>:8000)"
+        "--server-url",
+        help="the address boards reach this server at (default: SITE_URL, else this machine's LAN "
+        "address and gunicorn's port)",
     )
     parser.add_argument("--ssid", help="the WiFi network's name (default: left for you to fill in)")
     parser.add_argument("--wifi-password")
@@ -37,15 +48,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         add_board_arguments(parser)
         parser.add_argument("--output", help="write to this file instead of printing it")
+        parser.add_argument("--force", action="store_true", help="write over an existing --output file")
 
     def handle(self, *args, **options) -> None:
         device = device_named(options["device"])
         if options["interval"] < 1:
             raise CommandError("--interval must be 1 second or more")
+        if options["output"] and Path(options["output"]).exists() and not options["force"]:
+            # Checked before a key is issued: a second run must not leave a first key working unseen.
+            raise CommandError(f"{options['output']} exists; --force writes over it (its key stays valid)")
         try:
             config = board_config_issue(
                 device=device,
-                server_url=options["server_url"] or default_server_url(),
+                server_url=server_url_for_boards(options, self.stderr),
                 interval_s=options["interval"],
                 ssid=options["ssid"],
                 wifi_password=options["wifi_password"],

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from devices.board_config import default_server_url
 from devices.flashing import flash_plan, flash_run
-from devices.management.commands.board_config import add_board_arguments, device_named
+from devices.management.commands.board_config import add_board_arguments, device_named, server_url_for_boards
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class Command(BaseCommand):
                 port=options["port"],
                 image=image,
                 baud=options["baud"],
-                server_url=options["server_url"] or default_server_url(),
+                server_url=server_url_for_boards(options, self.stderr),
                 interval_s=options["interval"],
                 ssid=options["ssid"],
                 wifi_password=options["wifi_password"],

@@ -168,7 +168,7 @@ class Subscriber:
         messages = [
             Message(
                 topic=message.topic,
-                payload=message.payload,
+                payload=bytes(message.payload),
                 packet_id=message.mid if message.qos else 0,
                 dup=bool(message.dup),
             )

@@ -78,6 +78,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{device.name} has readings already; left as it is")
                 continue
             field = device.fields.filter(kind=TEMPERATURE).order_by("number").first()
+            assert field is not None, "demo stations are registered with a temperature field"
             for first in range(0, per_device, CHUNK):
                 count = min(CHUNK, per_device - first)
                 self._insert(device, field.number, end - (per_device - first) * interval, interval, count)

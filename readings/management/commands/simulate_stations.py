@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from devices.models import INSIDE, OUTSIDE, TEMPERATURE, Device
 from devices.services import IssuedKey, device_register, key_issue, key_revoke
 from devices.simulated_weather import sensor_reading, temperature
+from readings.services import device_delete
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ class SimulatedStation:
         return self.issued.key
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Post realistic readings of an inside and an outside station to a running server, over HTTP."
 
@@ -62,14 +68,24 @@ class Command(BaseCommand):
             "--count", type=int, help="stop after this many rounds (default: run until Ctrl-C)"
         )
         parser.add_argument("--seed", type=int, help="repeatable noise")
+        parser.add_argument(
+            "--remove",
+            action="store_true",
+            help="delete the demo devices (or those named by --devices) with all their readings, and stop",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["interval"] < 0 or options["backfill_days"] < 0 or (options["count"] or 0) < 0:
             raise CommandError("--interval, --backfill-days and --count cannot be negative")
+        if options["remove"]:
+            self.remove(options["devices"] or [name for name, *_ in DEMO_STATIONS])
+            return
         self.url = options["url"].rstrip("/")
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.rng = random.Random(options["seed"])
         stations = self.stations(options["devices"])
+        # SIGTERM (systemd, kill, a CI runner) ends the run like Ctrl-C, so the keys are revoked.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             if options["backfill_days"]:
                 step = max(int(options["interval"]), BOARD_CADENCE_S)
@@ -82,6 +98,15 @@ class Command(BaseCommand):
             # The keys were for this run only; a simulator left running elsewhere stops with them.
             for station in stations:
                 key_revoke(api_key=station.issued.api_key)
+
+    def remove(self, names: list[str]) -> None:
+        for name in names:
+            device = Device.objects.filter(name=name).first()
+            if device is None:
+                self.stdout.write(f"No device {name!r}: nothing to remove.")
+                continue
+            deleted = device_delete(device=device)
+            self.stdout.write(f"Removed {name!r} and its {deleted} readings.")
 
     def stations(self, names: list[str] | None) -> list[SimulatedStation]:
         """The stations of this run, each with a key issued for it; checked before any key is issued."""
