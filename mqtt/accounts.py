@@ -21,7 +21,7 @@ from devices.models import Device
 from devices.services import key_issue, key_revoke
 from mqtt.broker import DynamicSecurity
 from mqtt.models import Account
-from mqtt.topics import device_acls, home_assistant_acls
+from mqtt.topics import channel_reader_acls, device_acls, home_assistant_acls
 
 HOME_ASSISTANT = "homeassistant"
 
@@ -70,6 +70,17 @@ def credentials_issue(*, device: Device, broker: DynamicSecurity) -> Credentials
             acls=device_acls(device),
         )
     return issued
+
+
+def reader_credentials_issue(*, device: Device, broker: DynamicSecurity) -> Credentials:
+    """A login that only reads the device's channel (ThingSpeak's subscribe topics), for apps and
+    dashboards that should not be able to publish. Only the broker keeps it; issuing again replaces it."""
+    username = f"{device_username(device)}-read"
+    password = secrets.token_urlsafe(24)
+    broker.replace_client(
+        username=username, password=password, rolename=username, acls=channel_reader_acls(device)
+    )
+    return Credentials(username, password)
 
 
 def home_assistant_credentials_issue(*, broker: DynamicSecurity) -> Credentials:

@@ -55,6 +55,11 @@ def device_acls(device: Device) -> list[dict]:
     ]
 
 
+def channel_reader_acls(device: Device) -> list[dict]:
+    """ThingSpeak's read credentials for one channel: its subscribe topics, nothing else."""
+    return [acl("subscribePattern", f"channels/{device.pk}/subscribe/#")]
+
+
 def server_acls() -> list[dict]:
     """The subscriber reads every device's topics and publishes the server's."""
     return [

@@ -353,3 +353,22 @@ def test_the_admin_issues_a_login_and_shows_its_password_once(admin_client, sett
     assert board.publish("channels/999999/publish", "field1=20").value == NOT_AUTHORIZED
     board.close()
     assert password not in admin_client.get("/admin/mqtt/account/").content.decode()
+
+
+def test_a_channels_read_login_reads_its_subscribe_topics_and_nothing_else(server, broker, subscriber):
+    porch, other = station(server, "Porch read"), station(server, "Other read")
+    reader = MqttLogin(
+        broker, *server.manage("mqtt_credentials", "--device", "Porch read", "--read").splitlines()[-2:]
+    )
+
+    assert not reader.subscribe(f"channels/{porch['id']}/subscribe/fields/field1").is_failure
+    assert reader.subscribe(f"channels/{other['id']}/subscribe/#").value == NOT_AUTHORIZED
+    assert reader.subscribe(f"weather/{porch['mac']}/readings").value == NOT_AUTHORIZED
+    assert reader.publish(f"channels/{porch['id']}/publish", "field1=10").value == NOT_AUTHORIZED
+    board = login(broker, porch)
+    board.publish(f"channels/{porch['id']}/publish/fields/field1", "11.5")
+
+    assert reader.received(f"channels/{porch['id']}/subscribe/fields/field1") == b"11.5"
+    assert values(server, porch["id"]) == [11.5]
+    reader.close()
+    board.close()
