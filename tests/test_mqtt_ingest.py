@@ -227,3 +227,20 @@ def test_mqtt_credentials_says_when_the_broker_cannot_be_reached(settings, porch
 
     with pytest.raises(CommandError, match="cannot reach the broker"):
         call_command("mqtt_credentials", "--device", porch.name)
+
+
+def test_an_update_sent_again_is_one_entry_and_another_at_its_moment_is_refused_as_over_http(
+    client, porch, outside
+):
+    take(f"channels/{porch.pk}/publish", "field1=20&created_at=2026-11-20T10:00:00Z")
+
+    again = take(f"channels/{porch.pk}/publish", "field1=20&created_at=2026-11-20T10:00:00Z")
+    other = take(f"channels/{porch.pk}/publish", "field1=21&created_at=2026-11-20T10:00:00Z")
+    answer = client.get(
+        "/update", {"api_key": outside.key, "field1": "21", "created_at": "2026-11-20T10:00:00Z"}
+    )
+
+    assert again.stored and again.refusal is None  # the board's own retry: the same entry
+    assert other.refusal.status == answer.status_code == 409
+    assert other.refusal.reason == answer["X-Refusal-Reason"]
+    assert stored(porch) == [(1, 20.0)]
