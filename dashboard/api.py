@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils.cache import get_conditional_response
 from django.utils.decorators import method_decorator
 from django.utils.timezone import now
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.access import DashboardReader
+from dashboard.forecast import window_forecast
 from dashboard.selectors import household_overview
 from dashboard.serializers import History, HistoryQuery, Latest
+from dashboard.shares import share_link_use
 from readings.selectors import fields_with_latest, history_series
 
 RANGE_SPANS = {
@@ -34,20 +37,30 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-# History holds no secret and no reflected input, so compressing it cannot leak one (BREACH).
+# History holds no secret (and reflects only the parsed numbers of a zoom), so compressing it
+# cannot leak one (BREACH).
 @method_decorator(gzip_page, name="dispatch")
 @extend_schema(parameters=[HistoryQuery], responses=History)  # for /api/schema/
 class HistoryApi(APIView):
-    """Every active station's fields over a range, downsampled to at most 500 buckets a series."""
+    """Every active station's fields over a range, downsampled to at most 500 buckets a series.
+
+    A zoom (start and end, Unix seconds) gets the same 500 buckets over its narrower span, so
+    zooming in on the chart shows finer buckets, down to the raw readings.
+    """
 
     permission_classes = [DashboardReader]
 
     def get(self, request: Request) -> Response:
         query = HistoryQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        name = query.validated_data["range"]
-        end = now()
-        start = end - RANGE_SPANS[name]
+        if "start" in query.validated_data:
+            name = "zoom"
+            start = datetime.fromtimestamp(query.validated_data["start"], tz=UTC)
+            end = datetime.fromtimestamp(query.validated_data["end"], tz=UTC)
+        else:
+            name = query.validated_data["range"]
+            end = now()
+            start = end - RANGE_SPANS[name]
         fields = list(fields_with_latest())
         width, found = history_series(
             series=[(f.device_id, f.number) for f in fields], start=start, end=end, max_points=MAX_POINTS
@@ -81,9 +94,11 @@ class LatestApi(APIView):
 
     def get(self, request: Request) -> Response:
         overview = household_overview(at=now())
+        forecast = window_forecast(overview=overview)
         body = Latest(
             {
                 "advice": overview.advice,
+                "forecast": {"state": forecast.state, "at": forecast.at, "text": forecast.text},
                 "means": {side.placement: _rounded(side.mean) for side in overview.sides},
                 "series": [
                     {
@@ -108,3 +123,29 @@ class LatestApi(APIView):
         if get_conditional_response(request, etag=etag) is not None:
             return Response(status=304, headers=headers)
         return Response(body, headers=headers)
+
+
+class ShareLinkReader(BasePermission):
+    """Reads through a share link: the URL's token must name an active link (its use is recorded)."""
+
+    message = "this link is unknown or was revoked"
+
+    def has_permission(self, request, view) -> bool:
+        return share_link_use(token=view.kwargs.get("token", "")) is not None
+
+
+# A share link's view of the same answers; not part of the documented API, so not in the schema.
+@extend_schema(exclude=True)
+class SharedHistoryApi(HistoryApi):
+    permission_classes = [ShareLinkReader]
+
+    def get(self, request: Request, token: str = "") -> Response:  # the token is checked by the permission
+        return super().get(request)
+
+
+@extend_schema(exclude=True)
+class SharedLatestApi(LatestApi):
+    permission_classes = [ShareLinkReader]
+
+    def get(self, request: Request, token: str = "") -> Response:
+        return super().get(request)

@@ -221,6 +221,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=180 * 24 * 3600)
 WINDOW_HYSTERESIS = env.float("WINDOW_HYSTERESIS", default=0.5)
 # Boards post every minute: ten minutes of silence is a station gone quiet, not a late packet.
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=10)
+# The records page counts days whose high reached RECORDS_WARM_DAY (°C; 25 is the meteorologists'
+# "summer day") and days whose low fell to RECORDS_FROST_NIGHT or below (0: a frost).
+RECORDS_WARM_DAY = env.float("RECORDS_WARM_DAY", default=25.0)
+RECORDS_FROST_NIGHT = env.float("RECORDS_FROST_NIGHT", default=0.0)
 
 # Notifications (alerts/): e-mail through Django's mail settings, either one EMAIL_URL
 # (smtp+tls://user:password@host:587) or EMAIL_HOST and friends. Without either, mail goes to

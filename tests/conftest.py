@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
+from dashboard.forecast import forget_forecasts
+from dashboard.records import forget_past_days
 from devices.models import INSIDE, OUTSIDE
 from devices.services import IssuedKey, device_register
 from tests.factories import MemberFactory
@@ -43,3 +45,10 @@ def station_url(
 ) -> str:
     device = issued.api_key.device
     return f"{prefix}/API_key={issued.key}/mac={device.mac}/field={field}/data={data}"
+
+
+@pytest.fixture(autouse=True)
+def _per_process_copies_start_empty():
+    """The dashboard keeps its forecast and past days per process; each test has its own database."""
+    forget_forecasts()
+    forget_past_days()

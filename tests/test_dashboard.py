@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.timezone import now
 
 from dashboard.selectors import household_overview
@@ -29,7 +32,8 @@ def text_of(html: str) -> str:
 
 
 def advice(html: str) -> str:
-    section = re.search(r'<section id="advice".*?</section>', html, re.S)
+    """The advice itself, without the forecast line under it."""
+    section = re.search(r'<section id="advice".*?<p class="advice-text">.*?</p>', html, re.S)
     assert section, "the page has no advice section"
     return re.sub(r"\s+([:.,])", r"\1", text_of(section.group(0)))
 
@@ -111,6 +115,10 @@ def test_a_device_without_readings_is_waiting_for_its_first(client, member, outs
     html = page(client)
 
     assert "Waiting for the first reading" in html
+    card = re.search(r'<article class="card station".*?</article>', html, re.S).group(0)
+    # Nothing dangling: no dash for a value, and no "Today: – to –" line shown.
+    assert "–" not in text_of(card)
+    assert re.search(r'<p class="today" hidden>', card)
     assert "No inside station yet" in html
     assert advice(html) == "Not enough data: no fresh reading from inside or outside"
 
@@ -166,7 +174,7 @@ def test_several_devices_on_a_side_are_each_shown_and_compared_on_their_mean(cli
 
     html = page(client)
 
-    assert {"Living room", "Bedroom", "Cellar"} <= set(re.findall(r"<h3>([^<]+)", html))
+    assert {"Living room", "Bedroom", "Cellar"} <= set(re.findall(r"<h3>(?:<i[^>]*></i>)?([^<]+)", html))
     assert re.search(r'data-mean="inside" data-c="23\.000">23\.0°C', html)
     assert advice(html) == "Outside is 3.0° cooler than inside: open the windows"
 
@@ -250,7 +258,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
         page(client)
 
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(small.captured_queries) <= 6  # session, user, and four reads
+    assert len(small.captured_queries) <= 7  # session, user, four reads, and the forecast's week
 
 
 def test_the_overview_needs_four_queries(outside, inside, django_assert_num_queries):
@@ -280,5 +288,54 @@ def test_everything_the_page_loads_comes_from_this_server(client, member, outsid
     html = page(client)
 
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert re.findall(r'<script src="([^"]+)"', html) == ["/static/dashboard/dashboard.js"]
-    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == ["/static/dashboard/dashboard.css"]
+    assert re.findall(r'<script src="([^"]+)"', html) == [
+        "/static/dashboard/vendor/uPlot.iife.min.js",
+        "/static/dashboard/dashboard.js",
+    ]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == [
+        "/static/dashboard/dashboard.css",
+        "/static/dashboard/vendor/uPlot.min.css",
+    ]
+
+
+def test_the_chart_library_served_is_the_pinned_one_with_its_licence():
+    folder = Path(__file__).resolve().parent.parent / "dashboard"
+    pinned = json.loads((folder / "frontend" / "package.json").read_text())["dependencies"]["uplot"]
+    locked = json.loads((folder / "frontend" / "package-lock.json").read_text())["packages"]
+    vendor = folder / "static" / "dashboard" / "vendor"
+
+    assert locked["node_modules/uplot"]["version"] == pinned
+    assert (
+        (vendor / "uPlot.iife.min.js")
+        .read_text()
+        .startswith(f"/*! https://github.com/leeoniya/uPlot (v{pinned}) */")
+    )
+    assert "MIT License" in (vendor / "uPlot.LICENSE").read_text()
+
+
+def test_the_manifest_and_service_worker_are_public_and_name_only_this_servers_files(client):
+    manifest = client.get("/manifest.webmanifest")
+    worker = client.get("/sw.js")
+
+    assert manifest.status_code == 200 and manifest["Content-Type"] == "application/manifest+json"
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
+    assert "no-cache" in worker["Cache-Control"]  # a new deploy's worker is picked up at once
+    body = manifest.json()
+    assert body["start_url"] == "/" and body["display"] == "standalone"
+    assert all(icon["src"].startswith("/static/dashboard/icons/") for icon in body["icons"])
+    shell = json.loads(re.search(r"var SHELL = (\[.*?\]);", worker.content.decode()).group(1))
+    assert "/static/dashboard/vendor/uPlot.iife.min.js" in shell
+    assert all(url.startswith("/static/") for url in shell)
+    assert re.search(r'var PAGES = \["/"\];', worker.content.decode())  # no member page but the dashboard
+
+
+def test_without_a_week_of_history_the_forecast_says_it_cannot_tell(client, member, outside, inside):
+    ReadingFactory.create(station=outside, value=24.0)
+    ReadingFactory.create(station=inside, value=22.0)
+
+    html = page(client)
+    latest = client.get("/api/latest/").json()
+
+    said = "Can't tell yet when this will change"
+    assert '<p class="forecast" data-state="unknown">' + escape(said) + "</p>" in html
+    assert latest["forecast"] == {"state": "unknown", "at": None, "text": said}

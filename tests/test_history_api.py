@@ -154,7 +154,8 @@ def test_history_and_latest_cost_a_fixed_number_of_queries(
         client.get("/api/latest/")
 
     assert len(history_large.captured_queries) == len(history_small.captured_queries) <= 4
-    assert len(latest_large.captured_queries) == len(latest_small.captured_queries) <= 6
+    # session, user, four reads, and the forecast's week of ten-minute means
+    assert len(latest_large.captured_queries) == len(latest_small.captured_queries) <= 7
 
 
 def test_latest_matches_etags_as_http_does_not_as_substrings(client, member, outside):
@@ -169,3 +170,35 @@ def test_latest_matches_etags_as_http_does_not_as_substrings(client, member, out
     assert status("*") == 304
     assert status(f"x{tag}x") == 200  # holds the tag's text, but is not the tag
     assert status('"' + tag.strip('"') + 'extra"') == 200
+
+
+def test_a_zoomed_stretch_comes_back_in_finer_buckets(client, member, outside):
+    for minutes in range(1, 180):
+        ReadingFactory.create(station=outside, value=20 + (minutes % 7) / 10, minutes_ago=minutes)
+    end = int(now().timestamp())
+    start = end - 3600
+
+    response = client.get("/api/history/", {"start": start, "end": end})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["range"] == "zoom" and body["bucket_seconds"] == 10  # an hour: not the day's 300 s
+    [series] = body["series"]
+    assert all(start - 10 < p[0] <= end for p in series["points"])
+    assert 59 <= len(series["points"]) <= 61  # the readings of that hour, one a minute, each its own bucket
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": 1700000000}, "start and end come together"),
+        ({"start": 1700000000, "end": 1700000030}, "end must be at least 60 s after start"),
+        ({"start": 1700000000, "end": 99999999999}, "end: Ensure this value is less than or equal to"),
+        ({"start": "yesterday", "end": 1700000000}, "start: A valid integer is required."),
+    ],
+)
+def test_a_zoom_that_makes_no_sense_is_a_clear_400(client, member, query, message):
+    response = client.get("/api/history/", query)
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(message), response.json()
