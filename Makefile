@@ -30,9 +30,12 @@ run: $(VENV)/.prod-installed .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) first_admin
-	@# The notification sender runs beside gunicorn and stops with it, however gunicorn ends.
-	$(MANAGE) sendalerts & alerts=$$!; \
-	trap 'kill $$alerts 2>/dev/null; wait $$alerts' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	@# The notification sender, and the MQTT subscriber when MQTT_URL is set (in the environment
+	@# or .env; without it nothing about MQTT starts), run beside gunicorn and stop with it,
+	@# however gunicorn ends.
+	$(MANAGE) sendalerts & alerts=$$!; mqtt=; \
+	if [ -n "$$MQTT_URL" ] || grep -qs '^MQTT_URL=.' .env; then $(MANAGE) mqtt_ingest & mqtt=$$!; fi; \
+	trap 'kill $$alerts $$mqtt 2>/dev/null; wait $$alerts $$mqtt' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py iotserver.wsgi
 
 admin: $(VENV)/.prod-installed .env

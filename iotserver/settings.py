@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "dashboard",
     "ratelimits",
     "alerts",
+    "mqtt",  # readings over MQTT through Mosquitto, and out to ThingSpeak clients and Home Assistant
     "axes",  # django-axes: failed logins counted and locked out (see LOGIN_FAILURE_LIMIT)
 ]
 
@@ -243,6 +244,14 @@ ALERTS_INTERVAL_SECONDS = env.int("ALERTS_INTERVAL_SECONDS", default=30)
 # Webhooks go to the internet (ntfy.sh): a household member must not make the server post to
 # 127.0.0.1, the router or the LAN. True lets them, for an ntfy server on the home network.
 WEBHOOK_ALLOW_PRIVATE_IPS = env.bool("WEBHOOK_ALLOW_PRIVATE_IPS", default=False)
+
+# MQTT (mqtt/): the broker the subscriber (`manage.py mqtt_ingest`) logs in to, as
+# mqtt://user:password@host:1883. Empty by default: without a broker nothing about MQTT runs.
+MQTT_URL = env("MQTT_URL", default="")
+# The subscriber's client id: its persistent session on the broker, where messages wait while it is down.
+MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", default="iotserver-ingest")
+# How long the broker keeps that session (and queues messages for it) while the subscriber is away.
+MQTT_SESSION_EXPIRY_SECONDS = env.int("MQTT_SESSION_EXPIRY_SECONDS", default=7 * 86400)
 
 LOGGING = {
     "version": 1,

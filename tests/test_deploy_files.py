@@ -115,3 +115,27 @@ def test_the_forwarded_proto_header_is_trusted_only_behind_the_tls_proxy(flag, e
         check=True,
     )
     assert shown.stdout.strip() == expected
+
+
+def test_the_mqtt_subscriber_runs_beside_it_with_the_same_environment():
+    unit = (PROJECT / "deploy" / "iotserver-mqtt.service").read_text()
+    web = (PROJECT / "deploy" / "iotserver.service").read_text()
+
+    assert "ExecStart=/srv/iotserver/.venv/bin/python manage.py mqtt_ingest" in unit
+    for line in ("EnvironmentFile=", "WorkingDirectory=", "User="):
+        assert [x for x in unit.splitlines() if x.startswith(line)] == [
+            x for x in web.splitlines() if x.startswith(line)
+        ]
+    assert "Restart=always" in unit
+
+
+def test_the_mosquitto_config_enforces_logins_and_keeps_the_subscribers_queue():
+    config = (PROJECT / "deploy" / "mosquitto-iotserver.conf").read_text().splitlines()
+    settings = dict(line.split(" ", 1) for line in config if line and not line.startswith("#"))
+
+    assert settings["allow_anonymous"] == "false"
+    assert settings["plugin"].endswith("/mosquitto_dynamic_security.so")
+    assert settings["persistence"] == "true"
+    assert int(settings["max_queued_messages"]) >= 100_000
+    # Debian's mosquitto.conf names it; a second one stops Mosquitto from starting.
+    assert "persistence_location" not in settings

@@ -6,8 +6,6 @@ import csv
 import functools
 import io
 import json
-import math
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -23,15 +21,15 @@ from devices.selectors import readable_device
 from iotserver.credentials import client_address, thingspeak_header_key
 from iotserver.parsers import parse_json
 from iotserver.refusals import Forbidden, NotFound, Refused, allowed_methods, answers_refusals, plain_text
-from iotserver.times import parse_moment, shifted, zone_of
+from iotserver.times import parse_moment, shifted
 from readings.ingest import ingest
-from readings.rules import MAX_BATCH, EntryExtras, NewReading, value_from
+from readings.rules import MAX_BATCH, NewReading
 from thingspeak_compat import feeds
+from thingspeak_compat.updates import update_extras as _update_extras
+from thingspeak_compat.updates import update_readings as _update_readings
 
 MAX_BODY = 2_000_000  # a full bulk update of 1,000 readings is far smaller
-MAX_STATUS = 255  # ThingSpeak's status, like its fields, holds up to 255 characters
 COMPACT = (",", ":")  # ThingSpeak's JSON has no spaces; the Arduino library searches for "field1":"
-LOCATION_RANGES = {"lat": (-90.0, 90.0), "long": (-180.0, 180.0), "elevation": (-12_000.0, 100_000.0)}
 # A bulk CSV row: the time (or seconds before the next row), the fields, then the extras.
 CSV_COLUMNS = ("time", *(f"field{n}" for n in FIELD_NUMBERS), "latitude", "longitude", "elevation", "status")
 # Browsers send the key in these when a page reads a channel from another origin.
@@ -100,80 +98,6 @@ def read_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A ThingSpeak read: GET (and a CORS preflight), never cached, refusals as ThingSpeak answers them."""
     return _cors(
         never_cache(require_http_methods(["GET", "HEAD", "OPTIONS"])(answers_refusals(_read_refusal)(view)))
-    )
-
-
-def _value(raw: object, name: str) -> float:
-    # ThingSpeak's fields hold any text; a weather station's fields hold measurements, which the
-    # charts, rollups and alerts compute with. Text belongs in status, so a field refuses it.
-    try:
-        return value_from(raw)
-    except Refused:
-        raise Refused(f"{name} must be a number (text goes in status)") from None
-
-
-# "2026-11-20 10:00:00+01" sent unencoded in a form, as the Arduino library sends created_at,
-# arrives with its "+" read as a space.
-_PLUS_READ_AS_SPACE = re.compile(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?) (\d\d(?::?\d\d)?)", re.ASCII)
-
-
-def _created_at(params) -> datetime | None:
-    raw = params.get("created_at")
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, str):
-        raw = (
-            _PLUS_READ_AS_SPACE.sub(r"\1+\2", raw.strip())
-            if _PLUS_READ_AS_SPACE.fullmatch(raw.strip())
-            else raw
-        )
-    return parse_moment(raw, what="created_at", zone=zone_of(params))
-
-
-def _update_readings(params) -> list[NewReading]:
-    """An update's fields as readings, all at one moment."""
-    recorded_at = _created_at(params)
-    readings = []
-    for number in FIELD_NUMBERS:
-        raw = params.get(f"field{number}")
-        if raw is not None and raw != "":
-            readings.append(
-                NewReading(field=number, value=_value(raw, f"field{number}"), recorded_at=recorded_at)
-            )
-    if not readings:
-        raise Refused("no field1..field8 in the update")
-    return readings
-
-
-def _place(params, name: str, *aliases: str) -> float | None:
-    """`lat`, `long` or `elevation` (or `latitude`, `longitude`), a number in its plausible range."""
-    raw = next((params.get(n) for n in (name, *aliases) if params.get(n) not in (None, "")), None)
-    if raw is None:
-        return None
-    low, high = LOCATION_RANGES[name]
-    try:
-        value = math.nan if isinstance(raw, bool) else float(raw)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not low <= value <= high:
-        raise Refused(f"{name} must be a number from {low:g} to {high:g}")
-    return value
-
-
-def _update_extras(params) -> EntryExtras:
-    """The update's status and location: ThingSpeak's `status`, `lat`, `long`, `elevation`."""
-    status = params.get("status")
-    if status is None:
-        status = ""
-    if not isinstance(status, str):
-        raise Refused("status must be text")
-    if len(status) > MAX_STATUS:
-        raise Refused(f"status must be at most {MAX_STATUS} characters")
-    return EntryExtras(
-        status=status,
-        latitude=_place(params, "lat", "latitude"),
-        longitude=_place(params, "long", "longitude"),
-        elevation=_place(params, "elevation"),
     )
 
 
