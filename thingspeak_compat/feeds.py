@@ -26,6 +26,7 @@ from iotserver.refusals import Refused
 from iotserver.times import parse_moment, shifted, zone_of
 from readings import rollups
 from readings.models import EntryNote, Reading, Rollup
+from readings.rules import parse_value
 from readings.selectors import latest_entries, readings_between
 
 _WHOLE = re.compile(r"-?\d{1,9}", re.ASCII)  # ASCII only: '²'.isdigit() is True and int('²') fails
@@ -105,8 +106,8 @@ def _positive(params, name: str) -> float | None:
     if text in (None, ""):
         return None
     try:
-        value = float(text)
-    except ValueError:
+        value = parse_value(str(text))  # ASCII decimals only: float() reads '٢' as 2
+    except Refused:
         value = -1.0
     if not 0 < value < 100_000:
         raise Refused(f"{name} must be a positive number")
@@ -118,8 +119,8 @@ def _bound(params, name: str) -> float | None:
     if text in (None, ""):
         return None
     try:
-        value = float(text)
-    except ValueError:
+        value = parse_value(str(text))  # ASCII decimals only: float() reads '٢' as 2
+    except Refused:
         raise Refused(f"{name} must be a number") from None
     if value != value or abs(value) == float("inf"):
         raise Refused(f"{name} must be a number")
