@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from esptool import cmds as esptool
+from esptool.bin_image import LoadFirmwareImage
+from esptool.util import FatalError
 
 from devices.board_config import FIRMWARE, board_config_issue, board_settings
 from devices.models import Device
@@ -44,6 +46,33 @@ class Session:
 class Step:
     says: str
     run: Callable[[Session], None]
+
+
+IMAGE_HELP = "see the README's 'Getting MicroPython' for where to get the image and how to check it"
+
+
+def check_image(image: Path) -> None:
+    """Refuse, before anything is erased, a file that is not an ESP8266 firmware image.
+
+    esptool's own parser reads the header (magic byte 0xE9, segments, checksum layout): a
+    download page saved by mistake, or random bytes, fail here rather than brick the board.
+    """
+    if not image.is_file():
+        raise ValueError(f"no firmware image at {image}; {IMAGE_HELP}")
+    try:
+        LoadFirmwareImage("esp8266", str(image))
+    except (FatalError, OSError, ValueError, IndexError, TypeError) as error:  # esptool on an empty file
+        raise ValueError(f"{image} is not an ESP8266 firmware image ({error}); {IMAGE_HELP}") from None
+
+
+def missing_port(port: str) -> str | None:
+    """Why a serial port cannot be the board's, or None. Only device paths are checked (COM4 is no path)."""
+    if port.startswith("/") and not Path(port).exists():
+        return (
+            f"no serial port at {port}: is the board plugged in, with a data cable? "
+            "(ls /dev/ttyUSB* /dev/ttyACM* lists the ports there are)"
+        )
+    return None
 
 
 def firmware_modules() -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import subprocess
 import sys
@@ -51,6 +52,8 @@ def boundaries(monkeypatch, tmp_path):
     calls: list[tuple] = []
     copied: dict[str, bytes] = {}
     rom, stub = FakeEsp(calls, "rom"), FakeEsp(calls, "stub")
+    # The board is plugged in: its serial port exists.
+    monkeypatch.setattr("devices.management.commands.flash_board.missing_port", lambda port: None)
 
     def detect_chip(port, baud=115200, **kw):
         calls.append(("detect_chip", port, baud))
@@ -207,3 +210,32 @@ def test_bad_arguments_get_a_reason_and_touch_nothing(outside, image, tmp_path, 
 
     assert calls == []
     assert ApiKey.objects.count() == keys_before
+
+
+def test_a_file_that_is_not_a_firmware_image_is_refused_before_anything_is_erased(
+    outside, tmp_path, boundaries
+):
+    calls, _ = boundaries
+    for content in [os.urandom(4096), b"<html>the download page</html>", b""]:
+        bogus = tmp_path / "esp8266.bin"
+        bogus.write_bytes(content)
+
+        with pytest.raises(CommandError, match="not an ESP8266 firmware image|Getting MicroPython"):
+            flash("--device", "Back porch", "--firmware-image", str(bogus))
+
+    assert calls == [] and ApiKey.objects.count() == 1  # nothing touched, no key issued
+
+
+def test_a_missing_image_says_where_to_get_one(outside, tmp_path):
+    with pytest.raises(CommandError, match="no firmware image at .*Getting MicroPython"):
+        flash("--device", "Back porch", "--firmware-image", str(tmp_path / "nothing.bin"), "--dry-run")
+
+
+def test_a_missing_port_is_refused_clearly_and_a_dry_run_only_warns(outside, image):
+    args = ["--device", "Back porch", "--firmware-image", str(image)]
+    with pytest.raises(CommandError, match="no serial port at /dev/ttyNOPE: is the board plugged in"):
+        call_command("flash_board", "--port", "/dev/ttyNOPE", *args, stdout=StringIO())
+
+    err = StringIO()
+    call_command("flash_board", "--port", "/dev/ttyNOPE", *args, "--dry-run", stdout=StringIO(), stderr=err)
+    assert "Warning: no serial port at /dev/ttyNOPE" in err.getvalue()

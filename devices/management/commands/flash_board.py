@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from devices.flashing import flash_plan, flash_run
+from devices.flashing import check_image, flash_plan, flash_run, missing_port
 from devices.management.commands.board_config import add_board_arguments, device_named, server_url_for_boards
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         device = device_named(options["device"])
         image = Path(options["firmware_image"])
-        if not image.is_file():
-            raise CommandError(f"no firmware image at {image}")
+        try:
+            check_image(image)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        port_problem = missing_port(options["port"])
+        if port_problem and not options["dry_run"]:
+            raise CommandError(port_problem)
+        if port_problem:
+            self.stderr.write(f"Warning: {port_problem}")
         if options["interval"] < 1:
             raise CommandError("--interval must be 1 second or more")
         try:
