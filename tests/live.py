@@ -106,6 +106,20 @@ def gunicorn_server(
         yield cleanup.enter_context(_serve(folder, workers, extra_env, database))
 
 
+def wait_for_port(port: int, process: subprocess.Popen, *, seconds: float, failing) -> None:
+    """Until a server process accepts connections on 127.0.0.1:port; RuntimeError(failing()) if it
+    exits or is not listening within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(failing()) from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def _serve(folder: Path, workers: int, extra_env: dict | None, database: Path | str) -> Iterator[LiveServer]:
     port = free_port()
@@ -142,15 +156,9 @@ def _serve(folder: Path, workers: int, extra_env: dict | None, database: Path | 
     )
     server = LiveServer(f"http://127.0.0.1:{port}", database, access_log, error_log, env, process)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start: " + error_log.read_text()) from None
-                time.sleep(0.1)
+        wait_for_port(
+            port, process, seconds=30, failing=lambda: "gunicorn did not start: " + error_log.read_text()
+        )
         yield server
     finally:
         process.terminate()

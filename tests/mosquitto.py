@@ -10,9 +10,7 @@ import getpass
 import glob
 import secrets
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import PROJECT, free_port
+from tests.live import PROJECT, free_port, wait_for_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 SERVER_LOGIN = "iotserver"
@@ -76,15 +74,9 @@ def mosquitto(folder: Path) -> Iterator[Broker]:
     with open(log, "w") as out:
         process = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Mosquitto did not start:\n" + log.read_text()) from None
-                time.sleep(0.05)
+        wait_for_port(
+            port, process, seconds=15, failing=lambda: "Mosquitto did not start:\n" + log.read_text()
+        )
         yield Broker("127.0.0.1", port, f"mqtt://{SERVER_LOGIN}:{password}@127.0.0.1:{port}", process, log)
     finally:
         process.terminate()
