@@ -29,6 +29,11 @@ pytestmark = [pytest.mark.live, pytest.mark.load]
 READINGS = int(os.environ.get("LOAD_READINGS", "20000"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))  # the plain load's time budget; faults take less
 CLIENTS = 64
+# Four threads a worker, not gunicorn.conf.py's sixteen: each thread keeps its own PostgreSQL
+# connection, and two servers of 4 workers x 16 threads alive at once (the module's and a crash
+# test's) would pass PostgreSQL's default max_connections (100) with the suite's own, and answer
+# 500. docs/deploy.md gives the rule: app servers x WEB_CONCURRENCY x GUNICORN_THREADS < 100.
+THREADS = {"GUNICORN_THREADS": "4"}
 BOARDS = 8
 REGISTER_BOARDS = f"""
 from devices.services import device_register
@@ -95,7 +100,7 @@ def summary(name: str, server: LiveServer, result: load.LoadResult, stored: dict
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with gunicorn_server(tmp_path_factory.mktemp("load"), workers=4) as live:
+    with gunicorn_server(tmp_path_factory.mktemp("load"), workers=4, extra_env=THREADS) as live:
         yield live
 
 
@@ -170,7 +175,7 @@ def test_the_whole_server_killed_mid_load_and_restarted_keeps_every_acknowledged
             database = cleanup.enter_context(postgres.fresh_database(postgres.probe(), "crash"))
         else:
             database = str(tmp_path / "crash.sqlite3")
-        with gunicorn_server(tmp_path, workers=4, database_url=database) as server:
+        with gunicorn_server(tmp_path, workers=4, database_url=database, extra_env=THREADS) as server:
             boards = register_boards(server)
 
             def pull_the_plug(answered: int) -> str | None:
@@ -191,7 +196,7 @@ def test_the_whole_server_killed_mid_load_and_restarted_keeps_every_acknowledged
             assert server.process.wait(timeout=10) == -signal.SIGKILL
 
         time.sleep(0.5)  # let the kernel reap the workers before a new server opens the database
-        with gunicorn_server(tmp_path, workers=4, database_url=database) as again:
+        with gunicorn_server(tmp_path, workers=4, database_url=database, extra_env=THREADS) as again:
             assert integrity(again) == "ok"
             stored = stored_rows(again)
             after = again.get(station_paths(boards, 1)[0])
