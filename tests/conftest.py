@@ -52,3 +52,11 @@ def _per_process_copies_start_empty():
     """The dashboard keeps its forecast and past days per process; each test has its own database."""
     forget_forecasts()
     forget_past_days()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for all of a browser module's tests (tests/browser.py)."""
+    from tests.browser import chromium_browser
+
+    yield from chromium_browser()

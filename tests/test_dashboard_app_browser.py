@@ -14,7 +14,6 @@ import struct
 import pytest
 
 from tests.browser import (
-    chromium_browser,
     household_server,
     logged_in,
     needs_chromium,
@@ -25,11 +24,6 @@ from tests.browser import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import pytest
 from tests.browser import (
     ARTIFACTS,
     HOUSEHOLD_ZONE,
-    chromium_browser,
     household_server,
     logged_in,
     needs_chromium,
@@ -28,11 +27,6 @@ from tests.browser import (
 from tests.live import request
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
 
 
 @pytest.fixture(scope="module")

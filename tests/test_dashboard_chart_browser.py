@@ -20,7 +20,6 @@ import pytest
 from tests.browser import (
     ARTIFACTS,
     HOUSEHOLD_ZONE,
-    chromium_browser,
     household_server,
     logged_in,
     needs_chromium,
@@ -31,11 +30,6 @@ from tests.browser import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from chromium_browser()
 
 
 ZONE = ZoneInfo(HOUSEHOLD_ZONE)
